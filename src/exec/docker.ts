@@ -1,0 +1,38 @@
+/**
+ * How ocifix runs `docker`: the executable the CLI told us about
+ * (DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND) or `docker` from PATH, with the user's global flags
+ * (--context, --config, -H, -D, --tls…) passed verbatim in front of every call.
+ */
+import type { DockerGlobals } from '../globalflags.js';
+import type { RunOptions, RunResult, Runner } from './runner.js';
+
+/** Variables that belong to our own invocation by the docker CLI, never to a child's. */
+const PLUGIN_ENV = ['DOCKER_CLI_PLUGIN_SOCKET', 'DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND'] as const;
+
+export class Docker {
+  readonly executable: string;
+
+  constructor(
+    private readonly runner: Runner,
+    readonly globals: DockerGlobals,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.executable = env['DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND'] || 'docker';
+  }
+
+  /** The full argv (after the executable) for `docker <globals> ARGS…`. */
+  argv(args: readonly string[]): string[] {
+    return [...this.globals.forward, ...args];
+  }
+
+  run(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const env: Record<string, string | undefined> = { ...options.env };
+    for (const k of PLUGIN_ENV) env[k] = undefined;
+    return this.runner.run(this.executable, this.argv(args), { ...options, env });
+  }
+
+  /** `docker <globals> buildx ARGS…` */
+  buildx(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    return this.run(['buildx', ...args], options);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The one process seam. Every child process ocifix starts goes through a Runner: argv arrays,
+ * never shell strings. Tests that only need to check an exact argv substitute a recording
+ * Runner; everything else runs the real tools.
+ */
+import { execa } from 'execa';
+import { OcifixError } from '../errors.js';
+import { Cancellation } from './signals.js';
+
+export interface RunOptions {
+  /** 'inherit': the child owns the terminal (progress output, TTY kept); 'pipe': output is captured. */
+  stdio?: 'inherit' | 'pipe';
+  /** Extra environment (merged over the process env); a value of undefined removes the variable. */
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+}
+
+export interface RunResult {
+  exitCode: number;
+  /** Set when the child was ended by a signal. */
+  signal?: NodeJS.Signals;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Runner {
+  run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+}
+
+export class ExecaRunner implements Runner {
+  constructor(private readonly cancellation: Cancellation) {}
+
+  async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const inherit = options.stdio === 'inherit';
+    const child = execa(file, args, {
+      reject: false,
+      stdin: inherit ? 'inherit' : options.input !== undefined ? 'pipe' : 'ignore',
+      stdout: inherit ? 'inherit' : 'pipe',
+      stderr: inherit ? 'inherit' : 'pipe',
+      input: options.input,
+      env: options.env,
+      extendEnv: true,
+      cwd: options.cwd,
+      stripFinalNewline: false,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const release = this.cancellation.track(child);
+    try {
+      const r = await child;
+      if (r.failed && r.exitCode === undefined && r.signal === undefined) {
+        const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
+        if (code === 'ENOENT') {
+          throw new OcifixError(`${file}: executable not found. Install the Docker CLI (https://docs.docker.com/engine/install/) or put it on PATH.`, 127);
+        }
+        throw new OcifixError(`could not run ${file}: ${r.shortMessage}`, 126);
+      }
+      const signal = r.signal as NodeJS.Signals | undefined;
+      return {
+        exitCode: r.exitCode ?? (signal ? 128 + signalNumber(signal) : 1),
+        ...(signal ? { signal } : {}),
+        stdout: typeof r.stdout === 'string' ? r.stdout : '',
+        stderr: typeof r.stderr === 'string' ? r.stderr : '',
+      };
+    } finally {
+      release();
+    }
+  }
+}
+
+const SIGNALS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+export function signalNumber(signal: NodeJS.Signals): number {
+  return SIGNALS[signal] ?? 1;
+}
