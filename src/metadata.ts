@@ -17,3 +17,20 @@ export const METADATA = {
 export function metadataJson(): string {
   return `${JSON.stringify(METADATA, null, '     ')}\n`;
 }
+
+export interface VersionInfo {
+  name: string;
+  version: string;
+  node: string;
+  platform: string;
+}
+
+export function versionInfo(): VersionInfo {
+  return { name: 'docker-ocifix', version: VERSION, node: process.version, platform: `${process.platform}/${process.arch}` };
+}
+
+/** What `docker ocifix version` prints (the entry's fast path and VersionCommand share it). */
+export function versionText(json: boolean): string {
+  const info = versionInfo();
+  return json ? `${JSON.stringify(info, null, 2)}\n` : `docker-ocifix v${info.version} (node ${info.node}, ${info.platform})\n`;
+}

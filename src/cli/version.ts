@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { VERSION } from '../metadata.js';
+import { versionText } from '../metadata.js';
 import { BaseCommand } from './base.js';
 
 export class VersionCommand extends BaseCommand {
@@ -15,9 +15,7 @@ export class VersionCommand extends BaseCommand {
   json = Option.Boolean('--json', false, { description: 'Print as JSON' });
 
   async execute(): Promise<number> {
-    const info = { name: 'docker-ocifix', version: VERSION, node: process.version, platform: `${process.platform}/${process.arch}` };
-    if (this.json) this.printJson(info);
-    else this.print(`docker-ocifix v${info.version} (node ${info.node}, ${info.platform})`);
+    this.context.stdout.write(versionText(this.json));
     return 0;
   }
 }

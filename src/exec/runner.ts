@@ -3,7 +3,6 @@
  * never shell strings. Tests that only need to check an exact argv substitute a recording
  * Runner; everything else runs the real tools.
  */
-import { execa } from 'execa';
 import { OcifixError } from '../errors.js';
 import { Cancellation } from './signals.js';
 
@@ -33,6 +32,9 @@ export class ExecaRunner implements Runner {
 
   async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const inherit = options.stdio === 'inherit';
+    // execa is loaded on first use: commands that start no process (version, help, metadata,
+    // normalize) do not pay for it at startup.
+    const { execa } = await import('execa');
     const child = execa(file, args, {
       reject: false,
       stdin: inherit ? 'inherit' : options.input !== undefined ? 'pipe' : 'ignore',

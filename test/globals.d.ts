@@ -1,0 +1,1 @@
+declare const __OCIFIX_VERSION__: string;
