@@ -11,6 +11,9 @@ const define = { __OCIFIX_VERSION__: JSON.stringify(pkg.version) };
 export default defineConfig({
   define,
   test: {
+    // clipanion's ESM build imports a directory (./platform), which Node's ESM loader refuses:
+    // let vite transform it instead of externalizing it.
+    server: { deps: { inline: ['clipanion'] } },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
       {
