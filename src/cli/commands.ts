@@ -1,4 +1,7 @@
 /** Every ocifix command class, registered with clipanion in this order. One class per file. */
 import { VersionCommand } from './version.js';
+import { AnnotateCommand } from './annotate.js';
+import { RetagCommand } from './retag.js';
+import { VerifyCommand } from './verify.js';
 
-export const COMMANDS = [VersionCommand];
+export const COMMANDS = [VersionCommand, AnnotateCommand, RetagCommand, VerifyCommand];

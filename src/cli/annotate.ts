@@ -1,0 +1,42 @@
+import { Command, Option } from 'clipanion';
+import { annotateIndex } from '../registry/ops.js';
+import { RegistryCommand } from './registry-base.js';
+
+export class AnnotateCommand extends RegistryCommand {
+  static override paths = [['annotate']];
+  static override usage = Command.Usage({
+    description: 'Add, change or remove annotations on an index in a registry without losing the existing ones',
+    details: `
+      Reads the index REF points at, keeps every annotation it already has (index and entry
+      descriptors) and every child manifest, applies the change and writes it back with
+      \`docker buildx imagetools create\`, then reads it back to check.
+
+      \`--annotation\` takes \`[index:|manifest-descriptor[os/arch]:]KEY=VALUE\`; without a type it
+      is an index annotation. \`--remove\` takes the same scope and a KEY.
+
+      Refused: a tag on a single image manifest (imagetools would wrap it into a new index), and an
+      index whose children all use Docker media types (imagetools would silently drop the annotations).
+
+      The write is compare-and-swap: if REF (or a -t tag) moves between planning and writing,
+      nothing is written. \`--dry-run\` prints the exact imagetools commands and the resulting index.
+      Registry access, credentials and builder configuration are buildx's (\`--builder\`, \`BUILDX_BUILDER\`).
+    `,
+    examples: [
+      ['Add an index annotation', '$0 annotate registry.example.com/app:1.2 --annotation org.opencontainers.image.source=https://github.com/o/app'],
+      ['Annotate one platform entry', "$0 annotate registry.example.com/app:1.2 --annotation 'manifest-descriptor[linux/arm64]:com.example.tuned=yes'"],
+      ['Remove an annotation and also tag the result', '$0 annotate registry.example.com/app:1.2 --remove org.example.old -t registry.example.com/app:latest'],
+      ['Show the plan only', '$0 annotate registry.example.com/app:1.2 --annotation index:k=v --dry-run'],
+    ],
+  });
+
+  ref = Option.String({ name: 'REF' });
+  annotations = Option.Array('--annotation', [], { description: 'Annotation to set: [index:|manifest-descriptor[os/arch]:]KEY=VALUE (repeatable)' });
+  remove = Option.Array('--remove', [], { description: 'Annotation to remove: [index:|manifest-descriptor[os/arch]:]KEY (repeatable)' });
+  tags = Option.Array('-t,--tag', [], { description: 'Also point this tag at the annotated index (repeatable)' });
+
+  async execute(): Promise<number> {
+    const outcome = await annotateIndex(this.context.docker, this.ref, { set: this.annotations, remove: this.remove, tags: this.tags }, this.registryOptions());
+    this.printOutcome(outcome);
+    return 0;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * OCI / Docker manifest and index shapes, classification, and a byte-exact model of how buildx
+ * (Go `encoding/json`) re-serializes an index, so a planned result can be hashed before it is
+ * written. Pure: no I/O.
+ */
+import { createHash } from 'node:crypto';
+import { formatPlatform, samePlatform, type Platform } from '../buildflags/platform.js';
+
+export const MEDIA = {
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
+  dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+} as const;
+
+export const ATTESTATION_TYPE_KEY = 'vnd.docker.reference.type';
+export const ATTESTATION_DIGEST_KEY = 'vnd.docker.reference.digest';
+export const ATTESTATION_TYPE = 'attestation-manifest';
+
+/** The OCI platform object as it appears in JSON. */
+export interface JsonPlatform {
+  architecture: string;
+  os: string;
+  'os.version'?: string;
+  'os.features'?: string[];
+  variant?: string;
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  urls?: string[];
+  annotations?: Record<string, string>;
+  data?: string;
+  platform?: JsonPlatform;
+  artifactType?: string;
+}
+
+export interface Index {
+  schemaVersion: number;
+  mediaType?: string;
+  artifactType?: string;
+  manifests: Descriptor[];
+  subject?: Descriptor;
+  annotations?: Record<string, string>;
+}
+
+/** What a tag or digest resolved to, with the exact bytes the registry served. */
+export interface Resolved {
+  /** sha256 of the exact bytes. */
+  digest: string;
+  mediaType: string;
+  size: number;
+  kind: 'index' | 'manifest' | 'unknown';
+  /** Parsed body (an Index when kind is 'index'). */
+  body: Record<string, unknown>;
+  bytes: Buffer;
+}
+
+export function sha256(data: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+export function isIndexType(mt: string | undefined): boolean {
+  return mt === MEDIA.ociIndex || mt === MEDIA.dockerList;
+}
+export function isManifestType(mt: string | undefined): boolean {
+  return mt === MEDIA.ociManifest || mt === MEDIA.dockerManifest || mt === MEDIA.dockerSchema1 || mt === MEDIA.dockerSchema1Signed;
+}
+export function isDockerType(mt: string | undefined): boolean {
+  return (mt ?? '').startsWith('application/vnd.docker.');
+}
+
+/** containerd's `detectMediaType` for bodies without a mediaType field. */
+function detectMediaType(body: Record<string, unknown>): string {
+  if (typeof body['mediaType'] === 'string' && body['mediaType']) return body['mediaType'];
+  if (Array.isArray(body['manifests'])) return MEDIA.ociIndex;
+  if (body['config'] !== undefined) return MEDIA.ociManifest;
+  if (body['fsLayers'] !== undefined) return MEDIA.dockerSchema1;
+  return '';
+}
+
+/** Classify exact registry bytes. Throws a plain Error on non-JSON. */
+export function resolveBytes(bytes: Buffer): Resolved {
+  const body = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error('manifest is not a JSON object');
+  const mediaType = detectMediaType(body);
+  const kind = isIndexType(mediaType) ? 'index' : isManifestType(mediaType) ? 'manifest' : 'unknown';
+  return { digest: sha256(bytes), mediaType, size: bytes.length, kind, body, bytes };
+}
+
+export function asIndex(r: Resolved): Index {
+  return r.body as unknown as Index;
+}
+
+export function isAttestation(d: Descriptor): boolean {
+  if (d.annotations?.[ATTESTATION_TYPE_KEY] === ATTESTATION_TYPE) return true;
+  return d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown';
+}
+
+export function toPlatform(p: JsonPlatform | undefined): Platform | undefined {
+  if (!p) return undefined;
+  const out: Platform = { os: p.os ?? '', architecture: p.architecture ?? '' };
+  if (p.variant) out.variant = p.variant;
+  if (p['os.version']) out.osVersion = p['os.version'];
+  if (p['os.features']) out.osFeatures = p['os.features'];
+  return out;
+}
+
+/** `platforms.Format` of a descriptor's platform (`unknown` without one). */
+export function descriptorPlatform(d: Descriptor): string {
+  return formatPlatform(toPlatform(d.platform));
+}
+
+/** Does a descriptor's platform match a requested one (containerd matcher: normalized os/arch/variant)? */
+export function matchesPlatform(d: Descriptor, p: Platform): boolean {
+  const dp = toPlatform(d.platform);
+  return dp !== undefined && samePlatform(dp, p);
+}
+
+/** Platforms of an index's image entries (attestations excluded), formatted. */
+export function imagePlatforms(index: Index): string[] {
+  return (index.manifests ?? []).filter((d) => !isAttestation(d)).map(descriptorPlatform);
+}
+
+// ---------------------------------------------------------------- Go encoding/json model
+
+/** Go's json string encoding (HTML-safe: <, >, & escaped; U+2028/2029 escaped). */
+export function goJsonString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (c < 0x20 || ch === '<' || ch === '>' || ch === '&' || c === 0x2028 || c === 0x2029) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else if (c >= 0xd800 && c <= 0xdfff) out += '\ufffd'; // lone surrogate: invalid UTF-8 in Go
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+type GoValue = string | number | boolean | null | GoValue[] | GoStruct | GoMap;
+/** Ordered fields (struct); undefined values are omitted (omitempty already applied). */
+class GoStruct {
+  constructor(readonly fields: Array<[string, GoValue | undefined]>) {}
+}
+/** A Go map: keys sorted bytewise. */
+class GoMap {
+  constructor(readonly entries: Record<string, GoValue>) {}
+}
+
+function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function encode(v: GoValue, indent: string): string {
+  const inner = `${indent}  `;
+  if (v === null) return 'null';
+  if (typeof v === 'string') return goJsonString(v);
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[\n${v.map((x) => inner + encode(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  const pairs: Array<[string, GoValue]> =
+    v instanceof GoMap
+      ? Object.keys(v.entries)
+          .sort(byteCompare)
+          .map((k) => [k, v.entries[k]!])
+      : (v.fields.filter(([, x]) => x !== undefined) as Array<[string, GoValue]>);
+  if (pairs.length === 0) return '{}';
+  return `{\n${pairs.map(([k, x]) => `${inner}${goJsonString(k)}: ${encode(x, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+function nonEmptyMap(m: Record<string, string> | undefined): GoMap | undefined {
+  return m && Object.keys(m).length > 0 ? new GoMap(m) : undefined;
+}
+function nonEmpty<T>(a: T[] | undefined): T[] | undefined {
+  return a && a.length > 0 ? a : undefined;
+}
+
+function platformStruct(p: JsonPlatform | undefined): GoStruct | undefined {
+  if (!p) return undefined;
+  return new GoStruct([
+    ['architecture', p.architecture ?? ''],
+    ['os', p.os ?? ''],
+    ['os.version', p['os.version'] || undefined],
+    ['os.features', nonEmpty(p['os.features'])],
+    ['variant', p.variant || undefined],
+  ]);
+}
+
+function descriptorStruct(d: Descriptor): GoStruct {
+  return new GoStruct([
+    ['mediaType', d.mediaType ?? ''],
+    ['digest', d.digest ?? ''],
+    ['size', d.size ?? 0],
+    ['urls', nonEmpty(d.urls)],
+    ['annotations', nonEmptyMap(d.annotations)],
+    ['data', d.data || undefined],
+    ['platform', platformStruct(d.platform)],
+    ['artifactType', d.artifactType || undefined],
+  ]);
+}
+
+/**
+ * A descriptor as Go's `ocispecs.Descriptor` keeps it after `json.Unmarshal` (unknown fields
+ * dropped, empty optional fields dropped). Used to predict what buildx re-emits.
+ */
+export function normalizeDescriptor(d: Descriptor): Descriptor {
+  const out: Descriptor = { mediaType: d.mediaType ?? '', digest: d.digest ?? '', size: d.size ?? 0 };
+  if (d.urls && d.urls.length > 0) out.urls = [...d.urls];
+  if (d.annotations && Object.keys(d.annotations).length > 0) out.annotations = { ...d.annotations };
+  if (d.data) out.data = d.data;
+  if (d.platform) {
+    const p: JsonPlatform = { architecture: d.platform.architecture ?? '', os: d.platform.os ?? '' };
+    if (d.platform['os.version']) p['os.version'] = d.platform['os.version'];
+    if (d.platform['os.features'] && d.platform['os.features'].length > 0) p['os.features'] = [...d.platform['os.features']];
+    if (d.platform.variant) p.variant = d.platform.variant;
+    out.platform = p;
+  }
+  if (d.artifactType) out.artifactType = d.artifactType;
+  return out;
+}
+
+/** `json.MarshalIndent(ocispecs.Index{…}, "", "  ")` — the bytes `imagetools create` pushes. */
+export function marshalIndexLikeGo(index: Index): string {
+  return encode(
+    new GoStruct([
+      ['schemaVersion', index.schemaVersion],
+      ['mediaType', index.mediaType || undefined],
+      ['artifactType', index.artifactType || undefined],
+      ['manifests', index.manifests.map(descriptorStruct)],
+      ['subject', index.subject ? descriptorStruct(index.subject) : undefined],
+      ['annotations', nonEmptyMap(index.annotations)],
+    ]),
+    '',
+  );
+}
+
+/** `json.Marshal` of a descriptor (compact), the form `imagetools create` accepts as a source argument. */
+export function marshalDescriptorCompact(d: Descriptor): string {
+  return JSON.stringify(normalizeDescriptor(d));
+}

@@ -1,0 +1,296 @@
+/**
+ * The registry operations as functions (the CLI commands and `docker ocifix build`'s post-build
+ * steps both call these): read → plan (pure, plan.ts) → preflight (`imagetools create --dry-run`
+ * must print exactly the planned bytes) → compare-and-swap (every tag re-read just before the
+ * write) → write → read back and check.
+ *
+ *   annotateIndex(docker, ref, { set, remove, tags }, opts)  → AnnotateOutcome
+ *   repointTag(docker, source, targets, opts)                → RetagOutcome   (retag, verify --fix)
+ *   verifyTag(docker, ref, expect, opts)                     → VerifyOutcome  (never throws on a failed check)
+ *
+ * With opts.dryRun nothing is written: the plan is made and preflighted, the outcome says what
+ * would happen. Errors: UsageError (125) for bad input, RefusedError / RegistryError /
+ * ConflictError (1) for refusals, registry failures and moved tags.
+ */
+import { AnnotationSyntaxError, IMAGETOOLS_WRAPPER, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
+import { goQuote, parsePlatform, PlatformSyntaxError } from '../buildflags/platform.js';
+import type { Docker } from '../exec/docker.js';
+import { OcifixError, UsageError } from '../errors.js';
+import { Imagetools, RegistryError } from './imagetools.js';
+import { asIndex, resolveBytes, type Index, type Resolved } from './manifest.js';
+import { checkTag, diffIndexes, planAnnotate, planRetag, type Plan, type Removal, type VerifyExpectation, type VerifyReport } from './plan.js';
+import { atDigest, formatReference, parseDigest, parseReference, tagOnly, type ImageRef } from './reference.js';
+
+export interface RegistryOptions {
+  /** `--builder` for imagetools; default BUILDX_BUILDER from env, then buildx's current builder. */
+  builder?: string;
+  /** Environment (for BUILDX_BUILDER). */
+  env?: NodeJS.ProcessEnv;
+  /** Plan and preflight only; write nothing. */
+  dryRun?: boolean;
+  /** Progress/diagnostic lines (stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+/** A tag moved between planning and writing: nothing was written. */
+export class ConflictError extends OcifixError {
+  override name = 'ConflictError';
+  constructor(message: string) {
+    super(message, 1);
+  }
+}
+
+export interface WriteOutcome {
+  plan: Plan;
+  /** False for dry runs and for plans with nothing to write. */
+  written: boolean;
+  /** The command lines run (or that would run), as argv arrays starting with the docker executable. */
+  commands: string[][];
+}
+
+export type AnnotateOutcome = WriteOutcome;
+export type RetagOutcome = WriteOutcome;
+
+function client(docker: Docker, opts: RegistryOptions): Imagetools {
+  return new Imagetools(docker, { ...(opts.builder ? { builder: opts.builder } : {}), ...(opts.env ? { env: opts.env } : {}) });
+}
+
+/** Parse REF for a command (exit 125 with buildx's text on bad input). */
+export function parseRefArg(s: string): ImageRef {
+  return parseReference(s);
+}
+
+/** `[index:|manifest-descriptor[os/arch]:]KEY=VALUE`; typeless means `index:` for ocifix's registry commands. */
+export function parseIndexAnnotations(flags: readonly string[]): Annotation[] {
+  const out: Annotation[] = [];
+  try {
+    for (const f of flags) {
+      for (const a of parseAnnotation(f)) out.push(a.type === '' ? { ...a, type: 'index' } : a);
+    }
+  } catch (e) {
+    // imagetools create's own wording: "failed to parse annotations: <parser message>"
+    if (e instanceof AnnotationSyntaxError) throw new AnnotationSyntaxError(IMAGETOOLS_WRAPPER + e.message);
+    throw e;
+  }
+  return out;
+}
+
+/** `--remove [index:|manifest-descriptor[os/arch]:]KEY`. */
+export function parseRemovals(flags: readonly string[]): Removal[] {
+  const out: Removal[] = [];
+  for (const f of flags) {
+    if (f.includes('=')) throw new UsageError(`invalid --remove ${goQuote(f)}: expected [index:|manifest-descriptor[os/arch]:]KEY without "="`);
+    for (const a of parseAnnotation(`${f}=`)) {
+      const type = a.type === '' ? 'index' : a.type;
+      if (type !== 'index' && type !== 'manifest-descriptor') {
+        throw new UsageError(`invalid --remove ${goQuote(f)}: only index: and manifest-descriptor: annotations can be removed from a registry index`);
+      }
+      out.push({ type, key: a.key, ...(a.platform ? { platform: a.platform, platformSpec: a.platformSpec! } : {}) });
+    }
+  }
+  return out;
+}
+
+/** `os/arch[/variant]`, comma-separated lists allowed (like buildx `--platform`). */
+export function parsePlatformList(values: readonly string[]): Array<{ spec: string; platform: ReturnType<typeof parsePlatform> }> {
+  const out: Array<{ spec: string; platform: ReturnType<typeof parsePlatform> }> = [];
+  for (const v of values) {
+    for (const spec of v.split(',')) {
+      try {
+        out.push({ spec, platform: parsePlatform(spec) });
+      } catch (e) {
+        if (e instanceof PlatformSyntaxError) throw new UsageError(`invalid platform ${goQuote(spec)}: ${e.message}`);
+        throw e;
+      }
+    }
+  }
+  return out;
+}
+
+async function readTags(it: Imagetools, refs: readonly ImageRef[]): Promise<Array<{ ref: ImageRef; digest: string | null }>> {
+  return Promise.all(refs.map(async (ref) => ({ ref, digest: (await it.tryInspect(formatReference(ref)))?.digest ?? null })));
+}
+
+/** Preflight, compare-and-swap, write, read back. */
+async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promise<WriteOutcome> {
+  const log = opts.log ?? (() => {});
+  const commands = plan.steps.map((s) => it.commandLine(s.argv));
+  // 1. Preflight: buildx's own dry run must print exactly the planned bytes.
+  for (const step of plan.steps) {
+    if (step.preflight.length === 0) continue;
+    const bytes = await it.dryRun(step.preflight);
+    const digest = resolveBytes(bytes).digest;
+    if (digest === step.digest) continue;
+    let why = '';
+    if (plan.result.mediaType.includes('index') || plan.result.mediaType.includes('list')) {
+      try {
+        why = diffIndexes(JSON.parse(plan.result.bytes) as Index, JSON.parse(bytes.toString('utf8')) as Index).join('; ');
+      } catch {
+        why = '';
+      }
+    }
+    throw new OcifixError(
+      `imagetools would write ${digest}, not the planned ${step.digest}${why ? ` (${why})` : ''}; nothing was written. ` +
+        `Run with --dry-run to see the plan, and report this if the plan looks right.`,
+      1,
+    );
+  }
+  if (opts.dryRun || plan.steps.length === 0) return { plan, written: false, commands };
+
+  // 2. Compare-and-swap: every tag must still hold what the plan was made from.
+  const moved: string[] = [];
+  for (const c of plan.cas) {
+    const now = (await it.tryInspect(c.ref))?.digest ?? null;
+    if (now !== c.digest) moved.push(`${c.ref} was ${c.digest ?? '(absent)'} when planned, is now ${now ?? '(absent)'}`);
+  }
+  if (moved.length > 0) throw new ConflictError(`tag moved since the plan was made: ${moved.join('; ')}; nothing was written. Re-run to plan against the new state.`);
+
+  // 3. Write.
+  let wrote = 0;
+  for (const step of plan.steps) {
+    log(`running: ${it.commandLine(step.argv).join(' ')}`);
+    try {
+      await it.create(step.argv);
+    } catch (e) {
+      if (e instanceof RegistryError && wrote === 0) throw new RegistryError(`${e.message}; nothing was changed by ocifix (buildx may have copied blobs, no tag was moved)`, e.buildxMessage);
+      throw e;
+    }
+    wrote++;
+  }
+
+  // 4. Read back.
+  const wrong: string[] = [];
+  for (const step of plan.steps) {
+    for (const t of step.tags) {
+      const got = await it.tryInspect(t);
+      if (!got) wrong.push(`${t} does not exist`);
+      else if (got.digest !== step.digest) wrong.push(`${t} is at ${got.digest}, expected ${step.digest}`);
+    }
+  }
+  if (wrong.length > 0) throw new OcifixError(`written, but the read-back does not match: ${wrong.join('; ')}`, 1);
+  return { plan, written: true, commands };
+}
+
+export interface AnnotateChanges {
+  /** `[index:|manifest-descriptor[os/arch]:]KEY=VALUE` (typeless = index). */
+  set?: readonly string[];
+  /** `[index:|manifest-descriptor[os/arch]:]KEY`. */
+  remove?: readonly string[];
+  /** Extra tags that must end on the annotated index. */
+  tags?: readonly string[];
+}
+
+/**
+ * Add/replace/remove annotations on the index REF points at, keeping every existing index and
+ * descriptor annotation and every child manifest. REF may carry `@sha256:` (then it must still be
+ * at that digest) and must name a tag unless `tags` are given.
+ */
+export async function annotateIndex(docker: Docker, ref: string, changes: AnnotateChanges, opts: RegistryOptions = {}): Promise<AnnotateOutcome> {
+  const target = parseRefArg(ref);
+  const set = parseIndexAnnotations(changes.set ?? []);
+  const remove = parseRemovals(changes.remove ?? []);
+  const extraRefs = (changes.tags ?? []).map(parseRefArg).map(tagOnly);
+  if (set.length === 0 && remove.length === 0) throw new UsageError('nothing to do: give at least one --annotation or --remove');
+  for (const t of extraRefs) if (t.tag === undefined) throw new UsageError(`-t ${formatReference(t)}: a tag is required`);
+  if (target.tag === undefined && extraRefs.length === 0) {
+    throw new UsageError(`${ref} has no tag to write the annotated index to; add a tag (REPO:TAG or REPO:TAG@sha256:…) or -t`);
+  }
+  const it = client(docker, opts);
+  const writeRef = target.tag !== undefined ? tagOnly(target) : extraRefs[0]!;
+  const readRef = target.digest ? atDigest(target, target.digest) : writeRef;
+  const current = await it.inspect(formatReference(readRef));
+  if (target.digest && target.tag !== undefined) {
+    const tagNow = (await it.tryInspect(formatReference(writeRef)))?.digest ?? null;
+    if (tagNow !== target.digest) throw new ConflictError(`${formatReference(writeRef)} is at ${tagNow ?? '(absent)'}, not ${target.digest}; nothing was written`);
+  }
+  const extras = extraRefs.filter((t) => formatReference(t) !== formatReference(writeRef));
+  const extraTags = await readTags(it, extras);
+  const plan = planAnnotate({ target: writeRef, current, set, remove, extraTags, argv: it });
+  if (target.tag === undefined) {
+    // No tag in REF: the first -t is the written tag; its current value is what must not move.
+    const first = plan.cas.find((c) => c.ref === formatReference(writeRef));
+    if (first) first.digest = (await it.tryInspect(formatReference(writeRef)))?.digest ?? null;
+  }
+  const outcome = await execute(it, plan, opts);
+  if (outcome.written) {
+    // The read-back digest matched the plan; also check the meaning (annotations, same children).
+    const back = await it.inspect(formatReference(writeRef));
+    const problems = back.kind === 'index' ? diffIndexes(JSON.parse(plan.result.bytes) as Index, asIndex(back)) : [`${formatReference(writeRef)} is not an index after the write`];
+    const beforeChildren = (asIndex(current).manifests ?? []).map((d) => d.digest).join(',');
+    const afterChildren = back.kind === 'index' ? (asIndex(back).manifests ?? []).map((d) => d.digest).join(',') : '';
+    if (beforeChildren !== afterChildren) problems.push(`child manifests changed: ${beforeChildren} → ${afterChildren}`);
+    if (problems.length > 0) throw new OcifixError(`written, but the read-back index differs from the plan: ${problems.join('; ')}`, 1);
+  }
+  return outcome;
+}
+
+/**
+ * Point every target tag at exactly SOURCE's digest (byte-identical copy). SOURCE by tag or
+ * `@sha256:`. A platform manifest source is refused unless allowManifest.
+ */
+export async function repointTag(
+  docker: Docker,
+  source: string,
+  targets: readonly string[],
+  opts: RegistryOptions & { allowManifest?: boolean; action?: 'retag' | 'repoint' } = {},
+): Promise<RetagOutcome> {
+  const src = parseRefArg(source);
+  const targetRefs = targets.map(parseRefArg);
+  if (targetRefs.length === 0) throw new UsageError('at least one TARGET tag is required');
+  for (const [i, t] of targetRefs.entries()) {
+    if (t.digest) throw new UsageError(`TARGET ${targets[i]} must be a tag, not a digest reference`);
+  }
+  const it = client(docker, opts);
+  const resolved = await it.inspect(formatReference(src));
+  const targetStates = await readTags(it, targetRefs.map(tagOnly));
+  const plan = planRetag({ source: src, resolved, targets: targetStates, allowManifest: opts.allowManifest ?? false, argv: it, action: opts.action ?? 'retag' });
+  return execute(it, plan, opts);
+}
+
+export interface VerifyOutcome {
+  report: VerifyReport;
+  /** Present when a fix was planned (--fix): what was (or, with dryRun, would be) written. */
+  fix?: WriteOutcome;
+  /** Report after the fix (when one was written). */
+  after?: VerifyReport;
+}
+
+export interface VerifySpec {
+  /** `os/arch[/variant]`, comma lists allowed. */
+  platforms?: readonly string[];
+  digest?: string;
+  /** `[index:|manifest-descriptor[os/arch]:]KEY=VALUE` (typeless = index). */
+  annotations?: readonly string[];
+  /** Re-point the tag to `digest` when the check fails. */
+  fix?: boolean;
+}
+
+/** Check a tag; with `fix`, re-point it to `digest` when that is what is wrong. Never throws for a failed check. */
+export async function verifyTag(docker: Docker, ref: string, spec: VerifySpec, opts: RegistryOptions = {}): Promise<VerifyOutcome> {
+  const target = parseRefArg(ref);
+  const expect: VerifyExpectation = {
+    platforms: parsePlatformList(spec.platforms ?? []),
+    annotations: parseIndexAnnotations(spec.annotations ?? []).map((a) => {
+      if (a.type !== 'index' && a.type !== 'manifest-descriptor') throw new UsageError(`--annotation ${goQuote(a.key)}: verify checks index: and manifest-descriptor: annotations only`);
+      return a;
+    }),
+    ...(spec.digest ? { digest: parseDigest(spec.digest) } : {}),
+  };
+  if (spec.fix && !spec.digest) throw new UsageError('--fix needs --digest sha256:… (the index the tag must point at)');
+  if (spec.fix && target.tag === undefined) throw new UsageError(`--fix needs a tag to re-point; ${ref} has none`);
+  const it = client(docker, opts);
+  const shown = formatReference(target);
+  const resolved: Resolved | null = await it.tryInspect(shown);
+  const report = checkTag(shown, resolved, expect);
+  if (report.ok || !spec.fix) return { report };
+
+  const fixable = report.problems.some((p) => p.code === 'not-found' || p.code === 'not-an-index' || p.code === 'digest-mismatch');
+  if (!fixable) return { report };
+  const outcome = await repointTag(docker, `${formatReference({ domain: target.domain, path: target.path })}@${spec.digest}`, [formatReference(tagOnly(target))], {
+    ...opts,
+    action: 'repoint',
+  });
+  if (!outcome.written) return { report, fix: outcome };
+  const after = checkTag(shown, await it.tryInspect(formatReference(tagOnly(target))), expect);
+  return { report, fix: outcome, after };
+}
