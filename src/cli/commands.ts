@@ -3,5 +3,6 @@ import { VersionCommand } from './version.js';
 import { AnnotateCommand } from './annotate.js';
 import { RetagCommand } from './retag.js';
 import { VerifyCommand } from './verify.js';
+import { NormalizeCommand } from './normalize.js';
 
-export const COMMANDS = [VersionCommand, AnnotateCommand, RetagCommand, VerifyCommand];
+export const COMMANDS = [VersionCommand, NormalizeCommand, AnnotateCommand, RetagCommand, VerifyCommand];

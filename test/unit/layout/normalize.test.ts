@@ -1,0 +1,393 @@
+import { existsSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { InputError, OcifixError, UsageError } from '../../../src/errors.js';
+import { normalizeLayout, type NormalizeOptions } from '../../../src/layout/normalize.js';
+import { scanTar } from '../../../src/layout/tar-scan.js';
+import {
+  layoutItems,
+  makeImage,
+  makeLayout,
+  packTar,
+  perTagEntries,
+  readIndex,
+  snapshot,
+  tarLayout,
+  tempDir,
+  writeIndex,
+  writeOciLayout,
+} from '../../fixtures/normalize/layouts.js';
+
+const R = 'org.opencontainers.image.ref.name';
+const C = 'io.containerd.image.name';
+const OCI_LAYOUT = '{"imageLayoutVersion":"1.0.0"}';
+
+async function readTar(path: string): Promise<Map<string, Buffer>> {
+  const fh = await open(path, 'r');
+  try {
+    const scan = await scanTar(fh, (await fh.stat()).size, path);
+    const out = new Map<string, Buffer>();
+    const buf = readFileSync(path);
+    for (const e of scan.entries) if (e.type === 'file') out.set(e.name, buf.subarray(e.dataOffset, e.dataOffset + e.size));
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function expectError<T extends OcifixError>(p: Promise<unknown>, type: new (...a: never[]) => T, code: number, re: RegExp): Promise<T> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(type);
+    expect((e as OcifixError).exitCode).toBe(code);
+    expect((e as Error).message).toMatch(re);
+    return e as T;
+  }
+  throw new Error('expected an error');
+}
+
+/** Run normalize expecting an InputError; the input must be byte-identical afterwards. */
+async function expectBadInput(path: string, re: RegExp, opts: NormalizeOptions = {}): Promise<void> {
+  const before = snapshot(path);
+  await expectError(normalizeLayout(path, opts), InputError, 2, re);
+  expect(snapshot(path)).toEqual(before);
+}
+
+describe('directory layouts', () => {
+  it('per-tag (buildx ≥ 0.20) → single, in place: only index.json changes', async () => {
+    const { dir, image } = makeLayout({ names: ['docker.io/library/a:1', 'docker.io/library/a:2'] });
+    const before = snapshot(dir);
+    const r = await normalizeLayout(dir);
+    expect(r).toMatchObject({ kind: 'directory', changed: true, written: true, inPlace: true, keptRef: { refName: '1', imageName: 'docker.io/library/a:1' } });
+    expect(r.entriesBefore).toHaveLength(2);
+    expect(r.entriesAfter).toHaveLength(1);
+    const after = snapshot(dir);
+    const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
+    expect(changed).toEqual(['index.json']);
+    const idx = readIndex(dir);
+    expect(idx.manifests).toHaveLength(1);
+    expect(idx.manifests[0]).toMatchObject({ mediaType: image.mediaType, digest: image.digest, size: image.size });
+    expect(idx.manifests[0]!.annotations).toMatchObject({ [R]: '1', [C]: 'docker.io/library/a:1' });
+    expect(readdirSync(dir).filter((n) => n.includes('ocifix'))).toEqual([]);
+    // idempotent
+    const again = await normalizeLayout(dir);
+    expect(again).toMatchObject({ changed: false, written: false });
+  });
+
+  it('comma-joined without oci-layout (buildx ≤ 0.19): writes oci-layout, leaves the empty ingest/ alone', async () => {
+    const { dir } = makeLayout({ shape: 'comma', names: ['docker.io/library/a:1', 'docker.io/library/a:2'] });
+    expect(existsSync(join(dir, 'oci-layout'))).toBe(false);
+    const r = await normalizeLayout(dir, { mode: 'per-tag' });
+    expect(r.changes.map((c) => c.kind)).toEqual(['write-oci-layout', 'split-comma-ref', 'split-per-tag']);
+    expect(readFileSync(join(dir, 'oci-layout'), 'utf8')).toBe(OCI_LAYOUT);
+    expect(statSync(join(dir, 'ingest')).isDirectory()).toBe(true);
+    expect(readIndex(dir).manifests.map((m) => [m.annotations?.[R], m.annotations?.[C]])).toEqual([
+      ['1', 'docker.io/library/a:1'],
+      ['2', 'docker.io/library/a:2'],
+    ]);
+    // per-tag → single → per-tag
+    await normalizeLayout(dir, { mode: 'single', ref: '2' });
+    expect(readIndex(dir).manifests.map((m) => m.annotations?.[R])).toEqual(['2']);
+    await normalizeLayout(dir, { mode: 'per-tag' });
+    expect(readIndex(dir).manifests.map((m) => m.annotations?.[R])).toEqual(['2']);
+  });
+
+  it('an already normal layout is not touched (not even rewritten)', async () => {
+    const { dir } = makeLayout({ shape: 'plain' });
+    const mtime = statSync(join(dir, 'index.json')).mtimeMs;
+    const r = await normalizeLayout(dir);
+    expect(r).toMatchObject({ changed: false, written: false, changes: [] });
+    expect(statSync(join(dir, 'index.json')).mtimeMs).toBe(mtime);
+  });
+
+  it('--check and --dry-run report the plan and write nothing', async () => {
+    const { dir } = makeLayout({ shape: 'comma' });
+    const before = snapshot(dir);
+    expect(await normalizeLayout(dir, { check: true })).toMatchObject({ changed: true, written: false, check: true });
+    expect(await normalizeLayout(dir, { dryRun: true })).toMatchObject({ changed: true, written: false, dryRun: true });
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('-o writes a complete normalized copy; the input is unchanged', async () => {
+    const { dir } = makeLayout({ attest: true });
+    const before = snapshot(dir);
+    const out = join(tempDir(), 'nested', 'out');
+    const r = await normalizeLayout(dir, { output: out });
+    expect(r).toMatchObject({ written: true, inPlace: false, output: out });
+    expect(snapshot(dir)).toEqual(before);
+    const copy = snapshot(out);
+    for (const k of Object.keys(before)) if (k !== 'index.json') expect(copy[k]).toBe(before[k]);
+    expect(readIndex(out).manifests).toHaveLength(1);
+    expect((await normalizeLayout(out, { check: true })).changed).toBe(false);
+    expect(readdirSync(join(out, '..')).filter((n) => n.includes('ocifix'))).toEqual([]);
+  });
+
+  it('-o onto an existing non-empty directory is a usage error; an empty one is fine', async () => {
+    const { dir } = makeLayout();
+    const busy = tempDir();
+    writeFileSync(join(busy, 'x'), 'x');
+    await expectError(normalizeLayout(dir, { output: busy }), UsageError, 125, /not empty/);
+    const empty = tempDir();
+    await normalizeLayout(dir, { output: empty });
+    expect(existsSync(join(empty, 'oci-layout'))).toBe(true);
+  });
+
+  it('-o naming the input itself means in place', async () => {
+    const { dir } = makeLayout();
+    const r = await normalizeLayout(dir, { output: dir });
+    expect(r.inPlace).toBe(true);
+    expect(readIndex(dir).manifests).toHaveLength(1);
+  });
+
+  it('removes temporaries left by a killed run', async () => {
+    const { dir } = makeLayout();
+    writeFileSync(join(dir, '.index.json.ocifix-999999999-deadbeef.tmp'), 'partial');
+    writeFileSync(join(dir, '.unrelated.tmp'), 'x');
+    await normalizeLayout(dir);
+    expect(readdirSync(dir).sort()).toEqual(['.unrelated.tmp', 'blobs', 'index.json', 'oci-layout']);
+  });
+
+  it('a symlinked index.json inside the layout is fine', async () => {
+    const { dir } = makeLayout();
+    writeFileSync(join(dir, 'real-index.json'), readFileSync(join(dir, 'index.json')));
+    const p = join(dir, 'index.json');
+    writeFileSync(p, '');
+    const fs = await import('node:fs');
+    fs.rmSync(p);
+    symlinkSync('real-index.json', p);
+    const r = await normalizeLayout(dir);
+    expect(r.entriesAfter).toHaveLength(1);
+  });
+});
+
+describe('different images', () => {
+  function twoImages(): string {
+    const dir = tempDir();
+    const a = makeImage(dir, { seed: 'a' });
+    const b = makeImage(dir, { seed: 'b' });
+    writeIndex(dir, [...perTagEntries(a, ['docker.io/library/a:1', 'docker.io/library/a:2']), ...perTagEntries(b, ['docker.io/library/b:1'])]);
+    writeOciLayout(dir);
+    return dir;
+  }
+  it('are refused (exit 1) and nothing is written', async () => {
+    const dir = twoImages();
+    const before = snapshot(dir);
+    await expectError(normalizeLayout(dir), OcifixError, 1, /2 different images[\s\S]*docker\.io\/library\/b:1[\s\S]*--ref/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+  it('--ref chooses one and reports the dropped one', async () => {
+    const dir = twoImages();
+    const r = await normalizeLayout(dir, { ref: 'b:1' });
+    expect(r.dropped.map((d) => d.names)).toEqual([['docker.io/library/a:1', 'docker.io/library/a:2']]);
+    expect(readIndex(dir).manifests.map((m) => m.annotations?.[C])).toEqual(['docker.io/library/b:1']);
+  });
+});
+
+describe('bad directory layouts: exit 2, nothing modified', () => {
+  it('no index.json', async () => {
+    const { dir } = makeLayout();
+    (await import('node:fs')).rmSync(join(dir, 'index.json'));
+    await expectBadInput(dir, /index\.json not found: .* is not an OCI image layout/);
+  });
+  it('malformed index.json', async () => {
+    const { dir } = makeLayout();
+    writeFileSync(join(dir, 'index.json'), '{"schemaVersion":2,');
+    await expectBadInput(dir, /index\.json is not valid JSON/);
+  });
+  it.each([
+    ['schemaVersion', '{"schemaVersion":1,"manifests":[]}', /schemaVersion.*must be 2/],
+    ['manifests', '{"schemaVersion":2}', /no "manifests" array/],
+    ['digest', '{"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:abc","size":1}]}', /manifests\[0\].*not a valid sha256 digest/],
+    ['size', `{"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:${'a'.repeat(64)}","size":-1}]}`, /manifests\[0\] has no valid "size"/],
+    ['mediaType', '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}', /must be "application\/vnd\.oci\.image\.index\.v1\+json"/],
+  ])('invalid index.json (%s)', async (_n, text, re) => {
+    const { dir } = makeLayout();
+    writeFileSync(join(dir, 'index.json'), text);
+    await expectBadInput(dir, re);
+  });
+  it('unknown imageLayoutVersion', async () => {
+    const { dir } = makeLayout();
+    writeOciLayout(dir, '{"imageLayoutVersion":"2.0.0"}');
+    await expectBadInput(dir, /oci-layout: unknown imageLayoutVersion "2\.0\.0"/);
+  });
+  it('malformed oci-layout', async () => {
+    const { dir } = makeLayout();
+    writeOciLayout(dir, 'nope');
+    await expectBadInput(dir, /oci-layout is not valid JSON/);
+  });
+  it('missing image index blob', async () => {
+    const { dir, image } = makeLayout();
+    (await import('node:fs')).rmSync(join(dir, 'blobs/sha256', image.digest.slice(7)));
+    await expectBadInput(dir, new RegExp(`blobs/sha256/${image.digest.slice(7)} is missing`));
+  });
+  it('missing layer blob (found by following the index and manifests)', async () => {
+    const { dir, image } = makeLayout();
+    const idx = JSON.parse(readFileSync(join(dir, 'blobs/sha256', image.digest.slice(7)), 'utf8'));
+    const man = JSON.parse(readFileSync(join(dir, 'blobs/sha256', idx.manifests[1].digest.slice(7)), 'utf8'));
+    (await import('node:fs')).rmSync(join(dir, 'blobs/sha256', man.layers[0].digest.slice(7)));
+    await expectBadInput(dir, new RegExp(`${man.layers[0].digest.slice(7)} is missing \\(referenced by .*${idx.manifests[1].digest.slice(7)}\\)`));
+  });
+  it('blob with the wrong size', async () => {
+    const { dir, image } = makeLayout();
+    const idx = JSON.parse(readFileSync(join(dir, 'blobs/sha256', image.digest.slice(7)), 'utf8'));
+    const man = JSON.parse(readFileSync(join(dir, 'blobs/sha256', idx.manifests[0].digest.slice(7)), 'utf8'));
+    truncateSync(join(dir, 'blobs/sha256', man.config.digest.slice(7)), 3);
+    await expectBadInput(dir, /is 3 bytes but .* says \d+/);
+  });
+  it('--verify-blobs catches same-size corruption', async () => {
+    const { dir, image } = makeLayout();
+    const idx = JSON.parse(readFileSync(join(dir, 'blobs/sha256', image.digest.slice(7)), 'utf8'));
+    const man = JSON.parse(readFileSync(join(dir, 'blobs/sha256', idx.manifests[0].digest.slice(7)), 'utf8'));
+    const p = join(dir, 'blobs/sha256', man.layers[0].digest.slice(7));
+    const b = readFileSync(p);
+    b[b.length - 1] = b[b.length - 1]! ^ 0xff;
+    writeFileSync(p, b);
+    expect((await normalizeLayout(dir, { check: true })).changed).toBe(true);
+    await expectBadInput(dir, /does not match its digest/, { verifyBlobs: true });
+  });
+  it('--verify-blobs on a good layout hashes every blob', async () => {
+    const { dir } = makeLayout({ attest: true });
+    const r = await normalizeLayout(dir, { verifyBlobs: true, check: true });
+    // index + 2×(manifest, config, layer) + 2×(attestation manifest, config, statement)
+    expect(r.blobs).toMatchObject({ checked: 13, hashed: 13 });
+  });
+  it('index.json symlinked outside the layout', async () => {
+    const { dir } = makeLayout();
+    const outside = join(tempDir(), 'index.json');
+    writeFileSync(outside, readFileSync(join(dir, 'index.json')));
+    (await import('node:fs')).rmSync(join(dir, 'index.json'));
+    symlinkSync(outside, join(dir, 'index.json'));
+    const before = readFileSync(outside);
+    await expectBadInput(dir, /index\.json is a symbolic link to .*, outside the layout/);
+    expect(readFileSync(outside)).toEqual(before);
+  });
+  it('huge index.json', async () => {
+    const { dir } = makeLayout();
+    truncateSync(join(dir, 'index.json'), 17 * 1024 * 1024);
+    await expectBadInput(dir, /index\.json is 17825792 bytes, over the 16 MiB limit/);
+  });
+  it('not a layout at all', async () => {
+    await expectError(normalizeLayout(join(tempDir(), 'nope')), InputError, 2, /no such file or directory/);
+  });
+});
+
+describe('tar layouts', () => {
+  for (const first of ['blobs', 'meta'] as const) {
+    it(`in place (${first} first): blobs byte-identical, new index.json, idempotent`, async () => {
+      const { dir } = makeLayout({ attest: true, names: ['docker.io/library/a:1', 'docker.io/library/a:2', 'docker.io/library/a:3'] });
+      const tar = join(tempDir(), 'out.tar');
+      await tarLayout(dir, tar, first);
+      const before = await readTar(tar);
+      const r = await normalizeLayout(tar);
+      expect(r).toMatchObject({ kind: 'tar', changed: true, written: true, keptRef: { refName: '1' } });
+      const after = await readTar(tar);
+      expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+      for (const [k, v] of before) if (k !== 'index.json') expect(after.get(k)).toEqual(v);
+      expect(JSON.parse(after.get('index.json')!.toString()).manifests).toHaveLength(1);
+      expect(readdirSync(join(tar, '..'))).toEqual(['out.tar']);
+      expect(await normalizeLayout(tar)).toMatchObject({ changed: false, written: false });
+    });
+  }
+
+  it('adds oci-layout to a tar that lacks it; -o leaves the input alone', async () => {
+    const { dir } = makeLayout({ shape: 'comma' });
+    const tar = join(tempDir(), 'in.tar');
+    await tarLayout(dir, tar);
+    const before = snapshot(tar);
+    const out = join(tempDir(), 'fixed.tar');
+    const r = await normalizeLayout(tar, { output: out, mode: 'per-tag' });
+    expect(r.changes[0]!.kind).toBe('write-oci-layout');
+    expect(snapshot(tar)).toEqual(before);
+    const files = await readTar(out);
+    expect(files.get('oci-layout')!.toString()).toBe(OCI_LAYOUT);
+    expect(JSON.parse(files.get('index.json')!.toString()).manifests).toHaveLength(2);
+  });
+
+  it('-o of an already normal tar writes an identical copy', async () => {
+    const { dir } = makeLayout({ shape: 'plain' });
+    const tar = join(tempDir(), 'in.tar');
+    await tarLayout(dir, tar);
+    const out = join(tempDir(), 'copy.tar');
+    const r = await normalizeLayout(tar, { output: out });
+    expect(r).toMatchObject({ changed: false, written: true });
+    expect(readFileSync(out)).toEqual(readFileSync(tar));
+  });
+
+  it('a tar -o onto a directory is a usage error', async () => {
+    const { dir } = makeLayout();
+    const tar = join(tempDir(), 'in.tar');
+    await tarLayout(dir, tar);
+    await expectError(normalizeLayout(tar, { output: tempDir() }), UsageError, 125, /not a regular file/);
+  });
+
+  async function badTar(mutate: (items: ReturnType<typeof layoutItems>) => void, opts: { trailer?: boolean } = {}): Promise<string> {
+    const { dir } = makeLayout();
+    const items = layoutItems(dir);
+    mutate(items);
+    const tar = join(tempDir(), 'bad.tar');
+    writeFileSync(tar, await packTar(items, opts));
+    return tar;
+  }
+
+  it('entry with ..', async () => {
+    await expectBadInput(await badTar((i) => i.push({ name: '../escape', data: Buffer.from('x') })), /bad\.tar: entry "\.\.\/escape" contains "\.\."/);
+  });
+  it('absolute entry', async () => {
+    await expectBadInput(await badTar((i) => i.push({ name: '/etc/x', data: Buffer.from('x') })), /absolute path/);
+  });
+  it('duplicate entry', async () => {
+    await expectBadInput(await badTar((i) => i.push({ name: 'index.json', data: Buffer.from('{}') })), /duplicate entry "index\.json"/);
+  });
+  it('truncated tar', async () => {
+    const tar = await badTar(() => undefined);
+    const buf = readFileSync(tar);
+    writeFileSync(tar, buf.subarray(0, Math.floor(buf.length / 2) + 7));
+    await expectBadInput(tar, /truncated/);
+  });
+  it('gzip-compressed tar', async () => {
+    const tar = await badTar(() => undefined);
+    writeFileSync(tar, gzipSync(readFileSync(tar)));
+    await expectBadInput(tar, /gzip-compressed/);
+  });
+  it('huge index.json in a tar', async () => {
+    await expectBadInput(
+      await badTar((items) => {
+        const i = items.find((x) => x.name === 'index.json')!;
+        i.data = Buffer.alloc(17 * 1024 * 1024, 0x20);
+      }),
+      /bad\.tar:index\.json is 17825792 bytes, over the 16 MiB limit/,
+    );
+  });
+  it('missing blob in a tar', async () => {
+    await expectBadInput(
+      await badTar((items) => {
+        const k = items.findIndex((x) => x.name.startsWith('blobs/sha256/') && x.data?.[0] === 0x1f); // a gzip layer
+        expect(k).toBeGreaterThan(0);
+        items.splice(k, 1);
+      }),
+      /bad\.tar:blobs\/sha256\/[0-9a-f]{64} is missing/,
+    );
+  });
+  it('no index.json in a tar', async () => {
+    await expectBadInput(await badTar((items) => items.splice(items.findIndex((x) => x.name === 'index.json'), 1)), /bad\.tar has no index\.json/);
+  });
+  it('unknown oci-layout version in a tar', async () => {
+    await expectBadInput(
+      await badTar((items) => {
+        items.find((x) => x.name === 'oci-layout')!.data = Buffer.from('{"imageLayoutVersion":"9"}');
+      }),
+      /bad\.tar:oci-layout: unknown imageLayoutVersion "9"/,
+    );
+  });
+});
+
+describe('usage errors', () => {
+  it('bad --ref and --mode', async () => {
+    const { dir } = makeLayout();
+    await expectError(normalizeLayout(dir, { ref: 'a,b' }), UsageError, 125, /--ref "a,b" holds a comma/);
+    await expectError(normalizeLayout(dir, { mode: 'x' as never }), UsageError, 125, /--mode x/);
+  });
+});
