@@ -111,6 +111,20 @@ async function readTags(it: Imagetools, refs: readonly ImageRef[]): Promise<Arra
   return Promise.all(refs.map(async (ref) => ({ ref, digest: (await it.tryInspect(formatReference(ref)))?.digest ?? null })));
 }
 
+/** After a failed write: where each planned tag is now (best effort; the registry may be gone). */
+async function tagStates(it: Imagetools, plan: Plan, stepsDone: number): Promise<string> {
+  const parts: string[] = [];
+  for (const c of plan.cas) {
+    try {
+      const now = (await it.tryInspect(c.ref))?.digest ?? null;
+      parts.push(now === c.digest ? `${c.ref} unchanged` : `${c.ref} is now ${now ?? '(absent)'}`);
+    } catch {
+      parts.push(`${c.ref} could not be re-read`);
+    }
+  }
+  return `${stepsDone} of ${plan.steps.length} write step(s) completed; ${parts.join(', ')}`;
+}
+
 /** Preflight, compare-and-swap, write, read back. */
 async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promise<WriteOutcome> {
   const log = opts.log ?? (() => {});
@@ -140,7 +154,13 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
   // 2. Compare-and-swap: every tag must still hold what the plan was made from.
   const moved: string[] = [];
   for (const c of plan.cas) {
-    const now = (await it.tryInspect(c.ref))?.digest ?? null;
+    let now: string | null;
+    try {
+      now = (await it.tryInspect(c.ref))?.digest ?? null;
+    } catch (e) {
+      if (e instanceof RegistryError) throw new RegistryError(`${e.message}; nothing was written`, e.buildxMessage);
+      throw e;
+    }
     if (now !== c.digest) moved.push(`${c.ref} was ${c.digest ?? '(absent)'} when planned, is now ${now ?? '(absent)'}`);
   }
   if (moved.length > 0) throw new ConflictError(`tag moved since the plan was made: ${moved.join('; ')}; nothing was written. Re-run to plan against the new state.`);
@@ -152,7 +172,7 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
     try {
       await it.create(step.argv);
     } catch (e) {
-      if (e instanceof RegistryError && wrote === 0) throw new RegistryError(`${e.message}; nothing was changed by ocifix (buildx may have copied blobs, no tag was moved)`, e.buildxMessage);
+      if (e instanceof RegistryError) throw new RegistryError(`${e.message}; ${await tagStates(it, plan, wrote)}`, e.buildxMessage);
       throw e;
     }
     wrote++;
