@@ -4,5 +4,6 @@ import { AnnotateCommand } from './annotate.js';
 import { RetagCommand } from './retag.js';
 import { VerifyCommand } from './verify.js';
 import { NormalizeCommand } from './normalize.js';
+import { BuildCommand } from './build.js';
 
-export const COMMANDS = [VersionCommand, NormalizeCommand, AnnotateCommand, RetagCommand, VerifyCommand];
+export const COMMANDS = [VersionCommand, BuildCommand, NormalizeCommand, AnnotateCommand, RetagCommand, VerifyCommand];

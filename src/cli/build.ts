@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'clipanion';
+import { boolValue, lastValue, parseBuildArgs } from '../buildflags/args.js';
+import { BUILDX_MISSING, findPlugin } from '../exec/buildx-lookup.js';
+import { explainJson, explainText } from '../plan/explain.js';
+import { parseOcifixOptions } from '../plan/options.js';
+import { planBuild } from '../plan/planner.js';
+import type { BuildPlan } from '../plan/types.js';
+import { Probes } from '../probe/probes.js';
+import { BaseCommand } from './base.js';
+
+/** Plenty: each round adds at least one probe and there are three. */
+const MAX_PLAN_ROUNDS = 5;
+
+export class BuildCommand extends BaseCommand {
+  // buildx's own alias for build is `b`
+  static override paths = [['build'], ['b']];
+  static override usage = Command.Usage({
+    description: 'docker buildx build, with the multi-platform pitfalls fixed and every change explained',
+    details: `
+      Takes exactly the flags of \`docker buildx build\` and runs it, after rewriting what would not
+      do what was meant. Each change prints one \`ocifix:\` line on stderr; buildx's own output,
+      progress display and exit code are untouched. A build that meets no pitfall runs buildx with
+      the same argv and nothing else (no probe, no extra process).
+
+      The fixes:
+        - index annotations on a single-manifest export: add \`--build-arg BUILDKIT_MULTI_PLATFORM=1\`
+          (or drop / fail, see --ocifix-index-annotations); a store that holds no index (docker driver
+          or --load on the classic image store, docker tarballs): drop them with a notice, or fail;
+        - multi-node builder + index annotations + push: buildx < 0.16 loses them in the merge, they
+          are added after the push; on every version they are read back;
+        - \`--output type=oci\` with several tags: the layout is normalized to one index.json entry
+          (the first tag, or --ocifix-keep-tag); multi-node builders cannot write oci/tar: refused
+          before running;
+        - \`--load\` of several platforms without the containerd image store: see --ocifix-load;
+        - \`--push\`: every tag is checked against the pushed digest and re-pointed if needed
+          (a temporary --metadata-file is added when none is given; yours is still written);
+        - buildx < 0.16 and \`--annotation index,manifest:k=v\`: one flag per type; a typeless key
+          containing \`:\` gets an explicit \`manifest:\` type.
+      A failed oci/docker/tar export that leaves an empty destination which did not exist before is
+      removed.
+
+      ocifix's own options (their names cannot clash with buildx flags; each has an environment twin,
+      and the command line wins):
+        --ocifix-explain[=text|json]   OCIFIX_EXPLAIN     print the plan (argv, changes, steps, probes) and run nothing
+        --ocifix-quiet                 OCIFIX_QUIET=1     hide the ocifix: notice lines
+        --ocifix-index-annotations=P   OCIFIX_INDEX_ANNOTATIONS   force-index (default) | manifest-only | fail
+        --ocifix-load=S                OCIFIX_LOAD        native (default: cache-only build of every platform, then
+                                                          load the daemon's own platform) | split (each platform
+                                                          loaded as NAME:TAG-os-arch) | cacheonly | error
+        --ocifix-keep-tag=TAG          OCIFIX_KEEP_TAG    tag (or full name) a normalized OCI layout keeps
+
+      Facts are probed only when a fix depends on them, each at most once: \`docker buildx version\`,
+      \`docker buildx inspect\` (honours --builder and BUILDX_BUILDER) and \`docker info\`.
+      For buildx's own flags run \`docker buildx build --help\`.
+    `,
+    examples: [
+      ['Build and push, tags checked afterwards', '$0 build --platform linux/amd64,linux/arm64 -t registry.example.com/app:1.2 --push .'],
+      ['Single-platform OCI layout with an index annotation', "$0 build --annotation 'index:org.opencontainers.image.title=app' -o type=oci,dest=app.tar ."],
+      ['Load the native platform of a multi-platform build', '$0 build --platform linux/amd64,linux/arm64 --load -t app:dev .'],
+      ['Load every platform under its own tag', '$0 build --platform linux/amd64,linux/arm64 --load --ocifix-load=split -t app:dev .'],
+      ['Show what would run, as JSON', '$0 build --ocifix-explain=json --push -t registry.example.com/app:1.2 .'],
+    ],
+  });
+
+  args = Option.Proxy();
+
+  async execute(): Promise<number> {
+    const ctx = this.context;
+    const opts = parseOcifixOptions(this.args, ctx.env);
+    const parsed = parseBuildArgs(opts.rest);
+    const command = this.path[this.path.length - 1] === 'b' ? 'b' : 'build';
+
+    if (boolValue(parsed, 'help') === true && parsed.error === undefined) {
+      ctx.stdout.write(this.cli.usage(BuildCommand, { detailed: true }));
+      ctx.stdout.write('\nbuildx build flags:\n');
+      return (await ctx.docker.buildx(['build', '--help'], { stdio: 'inherit' })).exitCode;
+    }
+
+    const probes = new Probes(ctx.docker, lastValue(parsed, 'builder') || undefined);
+    const tempMetadataFile = join(tmpdir(), `docker-ocifix-metadata-${process.pid}-${randomBytes(4).toString('hex')}.json`);
+    let plan: BuildPlan | undefined;
+    for (let round = 0; round < MAX_PLAN_ROUNDS && !plan; round++) {
+      const r = planBuild({ args: opts.rest, command, env: ctx.env, policy: opts.policy, facts: probes.facts, tempMetadataFile });
+      if (r.kind === 'plan') plan = r.plan;
+      else await probes.run(r.probes);
+    }
+    if (!plan) throw new Error('the build plan did not settle after probing');
+
+    if (opts.explain) {
+      ctx.stdout.write(opts.explain === 'json' ? explainJson(plan, ctx.globals.forward) : explainText(plan, ctx.globals.forward));
+      return 0;
+    }
+    if (!opts.quiet) for (const n of plan.notices) this.say(n);
+    if (plan.refusal) {
+      this.say(`docker ocifix: ${plan.refusal}`);
+      return 1;
+    }
+    if (!(await this.buildxInstalled())) {
+      this.say(`docker ocifix: ${BUILDX_MISSING}`);
+      return 1;
+    }
+    if (plan.passthrough) return (await ctx.docker.buildx(plan.buildxArgs, { stdio: 'inherit' })).exitCode;
+
+    const [{ executePlan }, { defaultOps }] = await Promise.all([import('../plan/execute.js'), import('../plan/ops.js')]);
+    const builder = lastValue(parsed, 'builder');
+    const ops = defaultOps(ctx.docker, {
+      ...(builder ? { builder } : {}),
+      env: ctx.env,
+      cwd: ctx.cwd,
+      log: (line) => {
+        if (ctx.globals.debug) this.say(line);
+      },
+    });
+    return executePlan(plan, ops, { say: (line) => this.say(line), quiet: opts.quiet });
+  }
+
+  /** Like the passthrough: a few stat calls, and only when that finds nothing, `docker buildx version`. */
+  private async buildxInstalled(): Promise<boolean> {
+    const ctx = this.context;
+    if (findPlugin('buildx', ctx.env, ctx.globals.config)) return true;
+    return (await ctx.docker.buildx(['version'], { stdio: 'pipe' })).exitCode === 0;
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Facts read from the build argv alone (no probes): platforms, attestations, build args,
+ * annotations, where a builder would run each platform. Pure.
+ */
+import { parse } from 'csv-parse/sync';
+import { AnnotationSyntaxError, ANNOTATION_TYPES, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
+import { lastValue, parseBoolValue, uses, values, type FlagUse, type ParsedBuildArgs } from '../buildflags/args.js';
+import { formatPlatform, parsePlatform, samePlatform, type Platform } from '../buildflags/platform.js';
+import type { BuilderFacts } from './types.js';
+
+export interface BuildEnv {
+  DOCKER_DEFAULT_PLATFORM?: string;
+  BUILDX_NO_DEFAULT_ATTESTATIONS?: string;
+  BUILDX_METADATA_PROVENANCE?: string;
+  [k: string]: string | undefined;
+}
+
+function tryPlatform(s: string): Platform | undefined {
+  try {
+    return parsePlatform(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The target platforms, as buildx would read them (comma-split, de-duplicated; env default). */
+export function requestedPlatforms(p: ParsedBuildArgs, env: BuildEnv): string[] {
+  let raw = values(p, 'platform');
+  if (raw.length === 0 && env.DOCKER_DEFAULT_PLATFORM) raw = [env.DOCKER_DEFAULT_PLATFORM];
+  const out: string[] = [];
+  const seen: Platform[] = [];
+  for (const v of raw.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+    const parsed = tryPlatform(v);
+    if (parsed && seen.some((s) => samePlatform(s, parsed))) continue;
+    if (!parsed && out.includes(v)) continue;
+    if (parsed) seen.push(parsed);
+    out.push(v);
+  }
+  return out;
+}
+
+/** Does platform spec `spec` (as typed, or `local`) denote `target` (os/arch[/variant])? */
+export function platformMatches(spec: string, target: string): boolean {
+  if (spec === 'local') return true;
+  const a = tryPlatform(spec);
+  const b = tryPlatform(target);
+  return !!a && !!b && samePlatform(a, b);
+}
+
+/** The `name:tag-os-arch[-variant]` tag for one platform (split load). */
+export function suffixedName(name: string, platform: string): string {
+  const parsed = tryPlatform(platform);
+  const suffix = (parsed ? formatPlatform(parsed) : platform).replace(/[^A-Za-z0-9_.-]+/g, '-');
+  const at = name.indexOf('@');
+  const base = at === -1 ? name : name.slice(0, at);
+  const slash = base.lastIndexOf('/');
+  const colon = base.lastIndexOf(':');
+  if (colon > slash) return `${base}-${suffix}`;
+  return `${base}:latest-${suffix}`;
+}
+
+/** The tag part of an image name (`latest` when none). */
+export function tagPart(name: string): string {
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? name.slice(colon + 1) : 'latest';
+}
+
+// ---------------------------------------------------------------------------------------------
+// build args, attestations
+
+/** The effective value of a build arg (`--build-arg K` alone takes the environment's value). */
+export function buildArg(p: ParsedBuildArgs, key: string, env: BuildEnv): string | undefined {
+  let out: string | undefined;
+  for (const v of values(p, 'build-arg')) {
+    const eq = v.indexOf('=');
+    if (eq === -1) {
+      if (v === key && env[key] !== undefined) out = env[key];
+    } else if (v.slice(0, eq) === key) out = v.slice(eq + 1);
+  }
+  return out;
+}
+
+function csvAttrs(s: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let fields: string[] = [];
+  try {
+    fields = ((parse(s, { relax_column_count: true }) as string[][])[0] ?? []) as string[];
+  } catch {
+    fields = s.split(',');
+  }
+  for (const f of fields) {
+    const eq = f.indexOf('=');
+    if (eq !== -1) out[f.slice(0, eq).trim().toLowerCase()] = f.slice(eq + 1);
+  }
+  return out;
+}
+
+/** buildflags.CanonicalizeAttest: `--provenance=V` / `--sbom=V` as an `--attest` value. */
+function canonicalAttest(kind: string, v: string): string {
+  const b = parseBoolValue(v);
+  if (b !== undefined) return b ? `type=${kind}` : `type=${kind},disabled=true`;
+  return `type=${kind},${v}`;
+}
+
+export interface Attestations {
+  /** Attestations asked for explicitly (not the default provenance): they make every image export an index. */
+  explicit: string[];
+  /** buildx adds its default `provenance mode=min,inline-only=true` (an index only on the image exporter). */
+  defaultProvenance: boolean;
+}
+
+export function attestations(p: ParsedBuildArgs, env: BuildEnv): Attestations {
+  const specs = [...values(p, 'attest')];
+  const prov = lastValue(p, 'provenance');
+  const sbom = lastValue(p, 'sbom');
+  if (prov !== undefined && prov !== '') specs.push(canonicalAttest('provenance', prov));
+  if (sbom !== undefined && sbom !== '') specs.push(canonicalAttest('sbom', sbom));
+  const explicit: string[] = [];
+  let provenanceMentioned = false;
+  for (const s of specs) {
+    const a = csvAttrs(s);
+    if (a['type'] === 'provenance') provenanceMentioned = true;
+    if (a['disabled'] !== undefined && parseBoolValue(a['disabled']) === true) continue;
+    explicit.push(a['type'] ?? s);
+  }
+  const noDefault = env.BUILDX_NO_DEFAULT_ATTESTATIONS !== undefined && parseBoolValue(env.BUILDX_NO_DEFAULT_ATTESTATIONS) === true;
+  return { explicit, defaultProvenance: !provenanceMentioned && !noDefault };
+}
+
+// ---------------------------------------------------------------------------------------------
+// annotations
+
+export const INDEX_TYPES = new Set(['index', 'index-descriptor']);
+
+export interface AnnotationFlag {
+  use: FlagUse;
+  /** The value as the user wrote it. */
+  raw: string;
+  /** The value after the colon-key fix (`com.example:x=1` → `manifest:com.example:x=1`). */
+  value: string;
+  colonFixed: boolean;
+  /** Parsed with the current grammar; undefined when it does not parse (buildx reports it). */
+  parsed?: Annotation[];
+  /** Written with several types (`index,manifest:k=v`). */
+  multiType: boolean;
+}
+
+function isTypeList(prefix: string): boolean {
+  return prefix.split(',').every((t) => {
+    const m = /^([a-z-]+)(?:\[([A-Za-z0-9_/-]+)\])?$/.exec(t);
+    return !!m && (ANNOTATION_TYPES as readonly string[]).includes(m[1]!);
+  });
+}
+
+/** Read every `--annotation` flag; a typeless key containing `:` gets an explicit `manifest:` type. */
+export function annotationFlags(p: ParsedBuildArgs): AnnotationFlag[] {
+  return uses(p, 'annotation').map((use) => {
+    const raw = use.value ?? '';
+    let value = raw;
+    let colonFixed = false;
+    const eq = raw.indexOf('=');
+    const left = eq === -1 ? raw : raw.slice(0, eq);
+    const colon = left.indexOf(':');
+    if (eq !== -1 && colon !== -1 && !isTypeList(left.slice(0, colon))) {
+      value = `manifest:${raw}`;
+      colonFixed = true;
+    }
+    let parsed: Annotation[] | undefined;
+    try {
+      parsed = parseAnnotation(value);
+    } catch (error) {
+      if (!(error instanceof AnnotationSyntaxError)) throw error;
+    }
+    const multiType = colon !== -1 && !colonFixed && left.slice(0, colon).includes(',');
+    return { use, raw, value, colonFixed, ...(parsed ? { parsed } : {}), multiType };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// multi-node builders
+
+/**
+ * Which node of the builder each requested platform goes to (buildx build/resolver: first a
+ * strict match on the platforms the nodes were configured with, then on everything they
+ * report, else node 0). Returns node indexes per platform.
+ */
+export function assignNodes(builder: BuilderFacts, platforms: readonly string[]): number[] {
+  const pick = (plat: string, list: (n: BuilderFacts['nodes'][number]) => string[]): number =>
+    plat === 'local' ? -1 : builder.nodes.findIndex((n) => list(n).some((q) => platformMatches(plat, q)));
+  return platforms.map((plat) => {
+    let i = pick(plat, (n) => n.configured);
+    if (i === -1) i = pick(plat, (n) => n.platforms);
+    return i === -1 ? 0 : i;
+  });
+}
+
+/** The build spans several nodes (buildx then merges per-node results: no oci/tar, index merge on push). */
+export function isMultiNodeSplit(builder: BuilderFacts, platforms: readonly string[]): boolean {
+  if (builder.nodes.length < 2 || platforms.length < 2) return false;
+  return new Set(assignNodes(builder, platforms)).size > 1;
+}

@@ -1,0 +1,66 @@
+/**
+ * The post-build operations of `docker ocifix build`, wired to the same functions the `normalize`,
+ * `annotate`, `retag` and `verify` commands run (src/layout/normalize.ts, src/registry/ops.ts):
+ * atomic layout writes, compare-and-swap registry writes, read-back checks.
+ */
+import type { Docker } from '../exec/docker.js';
+import { OcifixError } from '../errors.js';
+import { normalizeLayout } from '../layout/normalize.js';
+import { annotateIndex, repointTag, verifyTag } from '../registry/ops.js';
+import type { PostStepOps, TagCheck } from './execute.js';
+
+export interface OpsOptions {
+  /** `--builder` of the build (imagetools uses it for registry config). */
+  builder?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  log?: (line: string) => void;
+}
+
+/** `name:tag@sha256:…` → `name@sha256:…` (imagetools sources by digest). */
+function repoAtDigest(ref: string, digest: string): string {
+  const at = ref.indexOf('@');
+  const base = at === -1 ? ref : ref.slice(0, at);
+  const slash = base.lastIndexOf('/');
+  const colon = base.lastIndexOf(':');
+  const repo = colon > slash ? base.slice(0, colon) : base;
+  return `${repo}@${digest}`;
+}
+
+export function defaultOps(docker: Docker, opts: OpsOptions): PostStepOps {
+  const registry = { ...(opts.builder ? { builder: opts.builder } : {}), env: opts.env, ...(opts.log ? { log: opts.log } : {}) };
+  return {
+    async buildx(args, env) {
+      const r = await docker.buildx(args, { stdio: 'inherit', env });
+      return r.exitCode;
+    },
+
+    async normalize(path, ref) {
+      const report = await normalizeLayout(path, { ref, mode: 'single', cwd: opts.cwd });
+      const kept = report.keptRef?.imageName ?? report.keptRef?.refName ?? ref;
+      if (!report.changed) return `already one entry (${kept})`;
+      return `${report.entriesBefore.length} index.json entries → ${report.entriesAfter.length} (${kept})`;
+    },
+
+    async annotate(refs, digest, annotations) {
+      const [first, ...others] = refs;
+      if (!first) throw new OcifixError('internal: annotate without a tag');
+      const outcome = await annotateIndex(docker, `${first}@${digest}`, { set: annotations, tags: others }, registry);
+      return outcome.plan.result.digest;
+    },
+
+    async verifyAnnotations(ref, annotations) {
+      const { report } = await verifyTag(docker, ref, { annotations }, registry);
+      return report.problems.map((p) => p.message);
+    },
+
+    async ensureTag(ref, digest): Promise<TagCheck> {
+      const { report } = await verifyTag(docker, ref, { digest }, registry);
+      if (report.found && report.digest === digest) return { state: 'ok' };
+      const was = report.found ? (report.digest ?? null) : null;
+      // A single-manifest push (e.g. --provenance=false, one platform) is a manifest, not an index.
+      await repointTag(docker, repoAtDigest(ref, digest), [ref], { ...registry, allowManifest: true, action: 'repoint' });
+      return { state: 'repointed', was };
+    },
+  };
+}
