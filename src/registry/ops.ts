@@ -12,7 +12,7 @@
  * would happen. Errors: UsageError (125) for bad input, RefusedError / RegistryError /
  * ConflictError (1) for refusals, registry failures and moved tags.
  */
-import { AnnotationSyntaxError, IMAGETOOLS_WRAPPER, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
+import { annotationId, AnnotationSyntaxError, IMAGETOOLS_WRAPPER, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
 import { goQuote, parsePlatform, PlatformSyntaxError } from '../buildflags/platform.js';
 import type { Docker } from '../exec/docker.js';
 import { OcifixError, UsageError } from '../errors.js';
@@ -62,17 +62,23 @@ export function parseRefArg(s: string): ImageRef {
 
 /** `[index:|manifest-descriptor[os/arch]:]KEY=VALUE`; typeless means `index:` for ocifix's registry commands. */
 export function parseIndexAnnotations(flags: readonly string[]): Annotation[] {
-  const out: Annotation[] = [];
+  // One entry per (type, platform, key), the last value winning: buildx keys its map by a
+  // platform *pointer*, so repeated platform-scoped keys would otherwise apply in random order.
+  const byId = new Map<string, Annotation>();
   try {
     for (const f of flags) {
-      for (const a of parseAnnotation(f)) out.push(a.type === '' ? { ...a, type: 'index' } : a);
+      for (const parsed of parseAnnotation(f)) {
+        const a: Annotation = parsed.type === '' ? { ...parsed, type: 'index' } : parsed;
+        byId.delete(annotationId(a));
+        byId.set(annotationId(a), a);
+      }
     }
   } catch (e) {
     // imagetools create's own wording: "failed to parse annotations: <parser message>"
     if (e instanceof AnnotationSyntaxError) throw new AnnotationSyntaxError(IMAGETOOLS_WRAPPER + e.message);
     throw e;
   }
-  return out;
+  return [...byId.values()];
 }
 
 /** `--remove [index:|manifest-descriptor[os/arch]:]KEY`. */
@@ -225,12 +231,9 @@ export async function annotateIndex(docker: Docker, ref: string, changes: Annota
   }
   const extras = extraRefs.filter((t) => formatReference(t) !== formatReference(writeRef));
   const extraTags = await readTags(it, extras);
-  const plan = planAnnotate({ target: writeRef, current, set, remove, extraTags, argv: it });
-  if (target.tag === undefined) {
-    // No tag in REF: the first -t is the written tag; its current value is what must not move.
-    const first = plan.cas.find((c) => c.ref === formatReference(writeRef));
-    if (first) first.digest = (await it.tryInspect(formatReference(writeRef)))?.digest ?? null;
-  }
+  // REF by digest only: the first -t is the written tag; its current value is what must not move.
+  const targetDigest = target.tag === undefined ? ((await it.tryInspect(formatReference(writeRef)))?.digest ?? null) : current.digest;
+  const plan = planAnnotate({ target: writeRef, current, targetDigest, set, remove, extraTags, argv: it });
   const outcome = await execute(it, plan, opts);
   if (outcome.written) {
     // The read-back digest matched the plan; also check the meaning (annotations, same children).

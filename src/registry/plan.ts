@@ -160,6 +160,8 @@ export interface AnnotateInput {
   target: ImageRef;
   /** What REF resolved to when planning. */
   current: Resolved;
+  /** What the written tag holds now, when REF was given by digest (default: current.digest). */
+  targetDigest?: string | null;
   set: readonly Annotation[];
   remove: readonly Removal[];
   /** Extra tags (-t) and the digest each holds now. */
@@ -266,20 +268,21 @@ export function planAnnotate(input: AnnotateInput): Plan {
   const steps: Step[] = [];
   const noChange = sameMap(oldIndexAnn, newIndexAnn) && before.every((d, i) => sameMap(d.annotations, after[i]!.annotations)) && (index.mediaType ?? MEDIA.ociIndex) === resultType;
 
+  const targetDigest = input.targetDigest === undefined ? current.digest : input.targetDigest;
   if (noChange) {
-    // Nothing to rewrite: REF keeps its bytes; extra tags become carbon copies of it.
+    // Nothing to rewrite: the index keeps its bytes; the tags become carbon copies of it.
     changes.push('annotations already as requested: the index is left as it is');
-    unchanged.push(targetTag);
-    const copy = planCarbonCopy(atDigest(target, current.digest), current, extra, input.argv, 'point the extra tags at the current index');
-    return { action: 'annotate', source: { ref: targetTag, digest: current.digest, mediaType: current.mediaType }, cas: copy.cas, steps: copy.steps, result: copy.result, changes, unchanged: [...unchanged, ...copy.unchanged] };
+    const copy = planCarbonCopy(atDigest(target, current.digest), current, [{ ref: target, digest: targetDigest }, ...extra], input.argv, 'point the tags at the current index (byte-identical)');
+    return { action: 'annotate', source: { ref: targetTag, digest: current.digest, mediaType: current.mediaType }, cas: copy.cas, steps: copy.steps, result: copy.result, changes, unchanged: copy.unchanged };
   }
+  if (index.mediaType === MEDIA.dockerList) changes.push(`media type: ${MEDIA.dockerList} → ${resultType} (imagetools writes annotations only into OCI indexes)`);
 
   const indexFlags = sortedEntries(newIndexAnn).map(([k, v]) => formatAnnotation({ type: 'index', key: k, value: v }));
   const descFlags = descriptorFlags(descSets, before);
   const useDescriptorSources = removedFromDescs || indexFlags.length + descFlags.length === 0;
   const sourceAtDigest = formatReference(atDigest(target, current.digest));
 
-  cas.push({ ref: targetTag, digest: current.digest });
+  cas.push({ ref: targetTag, digest: targetDigest });
   for (const t of extra) {
     if (t.digest === res.digest) unchanged.push(formatReference(t.ref));
     else cas.push({ ref: formatReference(t.ref), digest: t.digest });

@@ -80,6 +80,22 @@ describe('docker ocifix annotate', () => {
     expect((await getManifest(repo, 'extra')).digest).toBe(m![1]);
   });
 
+  it('REF by digest with -t, and REF:tag@digest that no longer matches the tag', async () => {
+    const repo = uniqueRepo('annotate-digest');
+    const idx = await pushIndex(ref(repo));
+    const bare = ref(repo).replace(/:v1$/, '');
+    let r = await ocifix(['annotate', `${bare}@${idx.digest}`, '--annotation', 'k=v', '-t', ref(repo, 'annotated')]);
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    expect((await getManifest(repo, 'annotated')).body.annotations).toEqual({ k: 'v' });
+    expect((await getManifest(repo, 'v1')).digest).toBe(idx.digest);
+    r = await ocifix(['annotate', `${bare}@${idx.digest}`, '--annotation', 'k=v']);
+    expect(r.exitCode, describeResult(r)).toBe(125);
+    const moved = (await getManifest(repo, 'annotated')).digest;
+    r = await ocifix(['annotate', `${ref(repo, 'annotated')}@${idx.digest}`, '--annotation', 'k2=v']);
+    expect(r.exitCode, describeResult(r)).toBe(1);
+    expect(r.stderr).toContain(`is at ${moved}, not ${idx.digest}; nothing was written`);
+  });
+
   it('--json describes the plan and the outcome', async () => {
     const repo = uniqueRepo('annotate-json');
     await pushIndex(ref(repo));

@@ -161,6 +161,25 @@ describe('planAnnotate', () => {
     expect(plan.result.digest).toBe(cur.digest);
   });
 
+  it('REF by digest, written to another tag: compare-and-swap on that tag, carbon copy when nothing changes', () => {
+    const cur = indexOf(withAttestations({ a: '1' }));
+    const other = parseReference('127.0.0.1:5000/app/x:new');
+    const same = planAnnotate({ target: other, current: cur, targetDigest: null, set: set('a=1'), remove: [], extraTags: [], argv: it_ });
+    expect(same.cas).toEqual([{ ref: '127.0.0.1:5000/app/x:new', digest: null }]);
+    expect(same.steps[0]!.argv.slice(-3)).toEqual(['-t', '127.0.0.1:5000/app/x:new', `127.0.0.1:5000/app/x@${cur.digest}`]);
+    const changed = planAnnotate({ target: other, current: cur, targetDigest: null, set: set('b=2'), remove: [], extraTags: [], argv: it_ });
+    expect(changed.cas).toEqual([{ ref: '127.0.0.1:5000/app/x:new', digest: null }]);
+  });
+
+  it('a Docker manifest list with some OCI children becomes an OCI index (as imagetools does), and says so', () => {
+    const idx = withAttestations();
+    idx.mediaType = MEDIA.dockerList;
+    idx.manifests[0] = { ...idx.manifests[0]!, mediaType: MEDIA.dockerManifest };
+    const plan = planAnnotate({ target: REF, current: indexOf(idx), set: set('a=1'), remove: [], extraTags: [], argv: it_ });
+    expect(plan.result.mediaType).toBe(MEDIA.ociIndex);
+    expect(plan.changes.join('\n')).toContain('media type');
+  });
+
   it('refuses an index whose children all use Docker media types (annotations would be dropped silently)', () => {
     const idx = withAttestations();
     idx.mediaType = MEDIA.dockerList;
