@@ -20,41 +20,27 @@ export class BuildCommand extends BaseCommand {
   static override usage = Command.Usage({
     description: 'docker buildx build, with the multi-platform pitfalls fixed and every change explained',
     details: `
-      Takes exactly the flags of \`docker buildx build\` and runs it, after rewriting what would not
-      do what was meant. Each change prints one \`ocifix:\` line on stderr; buildx's own output,
-      progress display and exit code are untouched. A build that meets no pitfall runs buildx with
-      the same argv and nothing else (no probe, no extra process).
+      Takes exactly the flags of \`docker buildx build\` and runs it, after rewriting what would not do what was meant. Each change prints one \`ocifix:\` line on stderr; buildx's own output, progress display and exit code are untouched. A build that meets no pitfall runs buildx with the same argv and nothing else (no probe, no extra process).
 
       The fixes:
-        - index annotations on a single-manifest export: add \`--build-arg BUILDKIT_MULTI_PLATFORM=1\`
-          (or drop / fail, see --ocifix-index-annotations); a store that holds no index (docker driver
-          or --load on the classic image store, docker tarballs): drop them with a notice, or fail;
-        - multi-node builder + index annotations + push: buildx < 0.16 loses them in the merge, they
-          are added after the push; on every version they are read back;
-        - \`--output type=oci\` with several tags: the layout is normalized to one index.json entry
-          (the first tag, or --ocifix-keep-tag); multi-node builders cannot write oci/tar: refused
-          before running;
-        - \`--load\` of several platforms without the containerd image store: see --ocifix-load;
-        - \`--push\`: every tag is checked against the pushed digest and re-pointed if needed
-          (a temporary --metadata-file is added when none is given; yours is still written);
-        - buildx < 0.16 and \`--annotation index,manifest:k=v\`: one flag per type; a typeless key
-          containing \`:\` gets an explicit \`manifest:\` type.
-      A failed oci/docker/tar export that leaves an empty destination which did not exist before is
-      removed.
 
-      ocifix's own options (their names cannot clash with buildx flags; each has an environment twin,
-      and the command line wins):
-        --ocifix-explain[=text|json]   OCIFIX_EXPLAIN     print the plan (argv, changes, steps, probes) and run nothing
-        --ocifix-quiet                 OCIFIX_QUIET=1     hide the ocifix: notice lines
-        --ocifix-index-annotations=P   OCIFIX_INDEX_ANNOTATIONS   force-index (default) | manifest-only | fail
-        --ocifix-load=S                OCIFIX_LOAD        native (default: cache-only build of every platform, then
-                                                          load the daemon's own platform) | split (each platform
-                                                          loaded as NAME:TAG-os-arch) | cacheonly | error
-        --ocifix-keep-tag=TAG          OCIFIX_KEEP_TAG    tag (or full name) a normalized OCI layout keeps
+      - Index annotations on a single-manifest export: \`--build-arg BUILDKIT_MULTI_PLATFORM=1\` is added (or see --ocifix-index-annotations). Where no index can be stored (the docker driver or --load on the classic image store, docker tarballs) they are dropped with a notice, or the build is refused.
+      - Multi-node builder + index annotations + push: buildx < 0.16 loses them in the merge, so they are added after the push; on every version they are read back.
+      - \`--output type=oci\` with several tags: the layout is normalized to one index.json entry (the first tag, or --ocifix-keep-tag). Multi-node builders cannot write oci/tar: refused before running.
+      - \`--load\` of several platforms without the containerd image store: see --ocifix-load.
+      - \`--push\`: every tag is checked against the pushed digest and re-pointed when it is not on it (a temporary --metadata-file is added when none is given; yours is still written).
+      - buildx < 0.16 and \`--annotation index,manifest:k=v\`: one flag per type. A typeless key containing \`:\` gets an explicit \`manifest:\` type.
+      - A failed oci/docker/tar export that leaves an empty destination which did not exist before is removed.
 
-      Facts are probed only when a fix depends on them, each at most once: \`docker buildx version\`,
-      \`docker buildx inspect\` (honours --builder and BUILDX_BUILDER) and \`docker info\`.
-      For buildx's own flags run \`docker buildx build --help\`.
+      ocifix's own options. Their names cannot clash with buildx flags; each has an environment twin, and the command line wins:
+
+      - \`--ocifix-explain[=text|json]\` (OCIFIX_EXPLAIN): print the plan (argv, changes, steps, probes) and run nothing.
+      - \`--ocifix-quiet\` (OCIFIX_QUIET=1): hide the ocifix: notice lines.
+      - \`--ocifix-index-annotations=force-index|manifest-only|fail\` (OCIFIX_INDEX_ANNOTATIONS): what to do with index annotations on a single-manifest export; default force-index.
+      - \`--ocifix-load=native|split|cacheonly|error\` (OCIFIX_LOAD): --load of several platforms without the containerd image store. native (default): a cache-only build of every platform, then the daemon's own platform is loaded; split: each platform loaded as NAME:TAG-os-arch; cacheonly: nothing loaded; error: refuse.
+      - \`--ocifix-keep-tag=TAG\` (OCIFIX_KEEP_TAG): the tag (or full name) a normalized OCI layout keeps.
+
+      Facts are probed only when a fix depends on them, each at most once: \`docker buildx version\`, \`docker buildx inspect\` (honours --builder and BUILDX_BUILDER) and \`docker info\`. The flags of buildx itself follow below.
     `,
     examples: [
       ['Build and push, tags checked afterwards', '$0 build --platform linux/amd64,linux/arm64 -t registry.example.com/app:1.2 --push .'],

@@ -1,0 +1,112 @@
+/**
+ * e2e support for `docker ocifix build`: the BUILT dist/docker-ocifix installed as a CLI plugin into
+ * copies of the stack's two DOCKER_CONFIGs (buildx v0.36.1 and v0.15.1, same builders), driven
+ * through the real docker CLI; plus a `docker` wrapper that records every call ocifix makes and can
+ * run a hook after the main buildx build (to move a tag, like buildx issue #2959).
+ */
+import { chmodSync, cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { REPO_ROOT, run, stack, workDir, type BuildxVersion, type RunResult } from '../helpers/stack.js';
+
+export const BINARY = join(REPO_ROOT, 'dist', 'docker-ocifix');
+
+const configs = new Map<BuildxVersion, string>();
+
+/** A copy of the stack's DOCKER_CONFIG for `version` with dist/docker-ocifix as cli-plugins/docker-ocifix. */
+export function pluginConfig(version: BuildxVersion = 'v0.36.1'): string {
+  const known = configs.get(version);
+  if (known) return known;
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`make binary\` first`);
+  const s = stack();
+  const dir = join(workDir(`ocifix-build-cfg-${version}`), 'docker-config');
+  cpSync(version === 'v0.15.1' ? s.dockerConfigV015 : s.dockerConfig, dir, { recursive: true, verbatimSymlinks: true });
+  symlinkSync(BINARY, join(dir, 'cli-plugins', 'docker-ocifix'));
+  configs.set(version, dir);
+  return dir;
+}
+
+export interface BuildOptions {
+  version?: BuildxVersion;
+  env?: Record<string, string | undefined>;
+  globals?: string[];
+}
+
+export function buildEnv(opts: BuildOptions = {}): Record<string, string | undefined> {
+  return {
+    DOCKER_CONFIG: pluginConfig(opts.version),
+    DOCKER_HOST: undefined,
+    DOCKER_CONTEXT: undefined,
+    BUILDX_BUILDER: undefined,
+    BUILDKIT_PROGRESS: 'plain',
+    ...opts.env,
+  };
+}
+
+/** `docker [globals] ocifix build ARGS…` through the real docker CLI. */
+export function ocifixBuild(args: readonly string[], opts: BuildOptions = {}): Promise<RunResult> {
+  return run('docker', [...(opts.globals ?? []), 'ocifix', 'build', ...args], { env: buildEnv(opts) });
+}
+
+/** `docker buildx ARGS…` with the same config (for comparisons). */
+export function rawBuildx(args: readonly string[], opts: BuildOptions = {}): Promise<RunResult> {
+  return run('docker', [...(opts.globals ?? []), 'buildx', ...args], { env: buildEnv(opts) });
+}
+
+/** The ocifix: notice lines of a run. */
+export function notices(r: RunResult): string[] {
+  return r.stderr.split('\n').filter((l) => l.startsWith('ocifix: '));
+}
+
+export interface Wrapper {
+  /** Path of the wrapper, to use as DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND. */
+  path: string;
+  /** Every argv docker was called with by ocifix, in order. */
+  calls(): string[][];
+}
+
+/**
+ * A `docker` that logs its argv (NUL-separated, \001 after each call) and runs the real docker. HOOK, a shell
+ * snippet, runs once after the first successful `buildx build` (the main build).
+ */
+export function dockerWrapper(hook = ''): Wrapper {
+  const dir = workDir('build-wrapper');
+  const path = join(dir, 'docker');
+  const log = join(dir, 'calls.jsonl');
+  const marker = join(dir, 'fired');
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const fire = hook
+    ? `case " $* " in *" buildx build "*|*" buildx b "*) if [ $rc -eq 0 ] && [ ! -e ${q(marker)} ]; then touch ${q(marker)}; ( ${hook} ) >>${q(join(dir, 'hook.log'))} 2>&1; fi ;; esac`
+    : '';
+  writeFileSync(
+    path,
+    `#!/usr/bin/env bash\nset -u\n{ printf '%s\\0' "$@"; printf '\\001'; } >>${q(log)}\ndocker "$@"\nrc=$?\n${fire}\nexit $rc\n`,
+  );
+  chmodSync(path, 0o755);
+  return {
+    path,
+    calls: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\u0001')
+            .filter(Boolean)
+            .map((rec) => rec.split('\u0000').slice(0, -1))
+        : [],
+  };
+}
+
+/** Run the binary directly the way docker does, with DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND = wrapper. */
+export function ocifixBuildVia(wrapper: Wrapper, args: readonly string[], opts: BuildOptions = {}): Promise<RunResult> {
+  return run(BINARY, ['ocifix', 'build', ...args], { env: { ...buildEnv(opts), DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: wrapper.path } });
+}
+
+/** `127.0.0.1:5000/a/b:t` → [`a/b`, `t`]. */
+export function splitRef(refName: string): [string, string] {
+  const noHost = refName.slice(refName.indexOf('/') + 1);
+  const colon = noHost.lastIndexOf(':');
+  return [noHost.slice(0, colon), noHost.slice(colon + 1)];
+}
+
+export function expectOk(r: RunResult, describe: (r: RunResult) => string): void {
+  expect(r.exitCode, describe(r)).toBe(0);
+}

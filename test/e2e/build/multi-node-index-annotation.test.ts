@@ -1,0 +1,80 @@
+// Fix 2 (+ fix 6) on the real stack: the inputs of test/e2e/repro/multi-node-index-annotation.test.ts.
+// buildx v0.15.1 loses the index annotation in the multi-node merge; through `docker ocifix build`
+// it is on the index afterwards, every child and attestation is kept, and every tag is on that
+// index. buildx v0.36.1 keeps it by itself; ocifix only reads it back.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BuildxVersion } from '../helpers/stack.js';
+import { crane, describeResult, fixture, getManifest, ref, requireStack, skopeo, uniqueRepo, workDir } from '../helpers/stack.js';
+import { notices, ocifixBuild } from './helpers.js';
+
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+
+async function multiNodePush(version: BuildxVersion, annotations: string[], extra: string[] = []) {
+  const repo = uniqueRepo(`f2-${version}`);
+  const r = await ocifixBuild(
+    [
+      '--builder', 'multi', '--platform', 'linux/amd64,linux/arm64', ...annotations.flatMap((a) => ['--annotation', a]),
+      '--push', '-t', ref(repo), '-t', ref(repo, 'latest'), ...extra, fixture('scratch'),
+    ],
+    { version },
+  );
+  expect(r.exitCode, describeResult(r)).toBe(0);
+  expect(r.stderr).toContain(`merging manifest list ${ref(repo)}`);
+  return { repo, r };
+}
+
+describe('fix 2: index annotations through a multi-node merge', () => {
+  beforeAll(async () => {
+    await requireStack();
+  });
+
+  it('buildx v0.15.1: the annotation is added after the push; every tag on the annotated index', async () => {
+    const meta = join(workDir('f2-meta'), 'metadata.json');
+    const { repo, r } = await multiNodePush('v0.15.1', ['index:org.example.ocifix=repro2', 'manifest-descriptor[linux/arm64]:org.example.arm=yes'], ['--metadata-file', meta]);
+    expect(notices(r)).toEqual([
+      expect.stringMatching(/^ocifix: buildx 0\.15\.1 drops index annotations when it merges a multi-node build/),
+      expect.stringMatching(/^ocifix: after the push, every tag .* is checked against the pushed digest \(read from .*metadata\.json\)/),
+      expect.stringMatching(/^ocifix: added index:org\.example\.ocifix=repro2, manifest-descriptor\[linux\/arm64\]:org\.example\.arm=yes to /),
+    ]);
+    const index = await getManifest(repo, 'v1');
+    expect(index.mediaType).toBe(OCI_INDEX);
+    expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'repro2' });
+    const platforms = (index.body.manifests ?? []).map((d) => `${d.platform?.os}/${d.platform?.architecture}`);
+    expect(platforms).toEqual(expect.arrayContaining(['linux/amd64', 'linux/arm64']));
+    expect(index.body.manifests?.find((d) => d.platform?.architecture === 'arm64')?.annotations).toEqual({ 'org.example.arm': 'yes' });
+    // both tags on the annotated index
+    expect((await getManifest(repo, 'latest')).digest).toBe(index.digest);
+    // the user's metadata file was still written by buildx (it names the merged index before annotation)
+    const metadata = JSON.parse(readFileSync(meta, 'utf8')) as Record<string, string>;
+    expect(metadata['containerimage.digest']).toMatch(/^sha256:/);
+    // independent readers
+    const sk = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref(repo)}`]);
+    expect(sk.exitCode, describeResult(sk)).toBe(0);
+    expect(JSON.parse(sk.stdout).annotations).toEqual({ 'org.example.ocifix': 'repro2' });
+    const cr = await crane(['digest', ref(repo, 'latest'), '--insecure']);
+    expect(cr.stdout.trim()).toBe(index.digest);
+  });
+
+  it('buildx v0.15.1 with a multi-type prefix: one flag per type, so index AND manifests get it', async () => {
+    const { repo, r } = await multiNodePush('v0.15.1', ['index,manifest:org.example.both=yes']);
+    expect(notices(r)[0]).toMatch(/^ocifix: rewrote annotations \(buildx 0\.15\.1 predates 0\.16.*--annotation index:org\.example\.both=yes --annotation manifest:org\.example\.both=yes$/);
+    const index = await getManifest(repo, 'v1');
+    expect(index.body.annotations).toEqual({ 'org.example.both': 'yes' });
+    const child = index.body.manifests!.find((d) => d.platform?.architecture === 'amd64')!;
+    const manifest = await getManifest(repo, child.digest);
+    expect(manifest.body.annotations).toEqual({ 'org.example.both': 'yes' });
+  });
+
+  it('buildx v0.36.1: buildx keeps the annotation; ocifix reads it back and changes nothing', async () => {
+    const { repo, r } = await multiNodePush('v0.36.1', ['index:org.example.ocifix=repro2']);
+    expect(notices(r)).toEqual([
+      expect.stringMatching(/^ocifix: builder "multi" merges a multi-node build: after the push ocifix reads the index back/),
+      expect.stringMatching(/^ocifix: after the push, every tag/),
+    ]);
+    const index = await getManifest(repo, 'v1');
+    expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'repro2' });
+    expect((await getManifest(repo, 'latest')).digest).toBe(index.digest);
+  });
+});
