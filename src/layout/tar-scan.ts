@@ -147,6 +147,7 @@ export async function scanTar(fh: FileHandle, fileSize: number, label: string): 
     if (pos >= fileSize) return { entries, byName, end: pos, fileSize };
     const hdr = await readAt(fh, pos, BLOCK);
     if (hdr.length < BLOCK) {
+      if (pos === 0) throw new InputError(`${label} is not a tar archive (${fileSize} bytes, shorter than one tar header); expected an OCI layout tar or directory`);
       throw new InputError(`${label} is truncated: it ends inside a tar header at offset ${pos}; re-export the layout`);
     }
     if (hdr.every((b) => b === 0)) {

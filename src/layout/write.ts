@@ -174,10 +174,12 @@ export async function writeTar(src: TarSource, target: string, files: NewFiles |
       pos = await copyRange(input, out, 0, cut, 0, buf);
     }
     for (const e of rest) pos = await copyRange(input, out, e.start, e.end, pos, buf);
-    const like = scan.byName.get('index.json');
     const order = rewritten.sort((a, b) => a.start - b.start).map((e) => e.name);
     if (!order.includes('oci-layout')) order.unshift('oci-layout');
-    const tail = await packTail(order.map((name) => ({ name, bytes: name === 'index.json' ? files.indexJson : files.ociLayout, like })));
+    // New entries take their header fields (mode, owner, mtime) from the entry they replace,
+    // or from index.json for an oci-layout that was missing.
+    const like = (name: string): TarEntry | undefined => scan.byName.get(name) ?? scan.byName.get('index.json');
+    const tail = await packTail(order.map((name) => ({ name, bytes: name === 'index.json' ? files.indexJson : files.ociLayout, like: like(name) })));
     let written = 0;
     while (written < tail.length) written += (await out.write(tail, written, tail.length - written, pos + written)).bytesWritten;
     await out.truncate(pos + tail.length);

@@ -309,7 +309,7 @@ export function planNormalize(input: PlanInput, opts: PlanOptions): Plan {
       if (after.length !== g.entries.length || groups.length > 1) {
         changes.push({
           kind: g.entries.length > after.length ? 'merge-duplicates' : 'split-per-tag',
-          message: `${g.entries.length} entr${g.entries.length === 1 ? 'y' : 'ies'} for ${short(before[first]!.digest)} become ${after.length}, one per tag`,
+          message: `${g.entries.length} entr${g.entries.length === 1 ? 'y' : 'ies'} for ${short(before[first]!.digest)} become${g.entries.length === 1 ? 's' : ''} ${after.length}, one per tag`,
         });
       }
       const tags = new Map<string, number>();

@@ -89,11 +89,13 @@ describe('scanTar', () => {
 
   it('rejects a truncated tar at any cut inside a header or data', async () => {
     const buf = await packTar([file('blobs/sha256/a', 'x'.repeat(3000)), file('index.json', '{}')]);
-    // 100: inside the first header; 700/3000: inside the first entry's data; 4000: inside the second header
-    for (const cut of [100, 700, 3000, 3584 + 100, 4000]) {
+    // 700/3000: inside the first entry's data; 3684/4000: inside the second header
+    for (const cut of [700, 3000, 3584 + 100, 4000]) {
       const e = await scanError(buf.subarray(0, cut));
       expect(e.message).toContain('truncated');
     }
+    // less than one header: not a tar at all
+    expect((await scanError(buf.subarray(0, 100))).message).toContain('x.tar is not a tar archive (100 bytes, shorter than one tar header)');
   });
 
   it('rejects a corrupt header checksum', async () => {
