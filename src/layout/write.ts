@@ -7,9 +7,10 @@
  *                        dir). index.json is the commit point.
  *   directory, -o        a complete copy in a temp directory beside the target, fsynced, renamed.
  *   tar (in place, -o)   a temp file beside the target: the input is copied up to the first
- *                        index.json/oci-layout entry, later entries are copied as raw byte
- *                        ranges, then the new oci-layout and index.json entries and the
+ *                        entry that changes (index.json, or oci-layout when it was missing), later
+ *                        entries are copied as raw byte ranges, then the new entries and the
  *                        end-of-archive marker are appended (tar-stream encodes them); fsync, rename.
+ *                        A kill leaves the old file or the new one (plus a temp the next run removes).
  */
 import { constants as fsc } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
@@ -139,8 +140,6 @@ async function packTail(files: Array<{ name: string; bytes: Buffer; like: TarEnt
   return Buffer.concat(chunks);
 }
 
-const REWRITTEN = new Set(['index.json', 'oci-layout']);
-
 /** Write the normalized tar to `target` (which may be the input itself) atomically. */
 export async function writeTar(src: TarSource, target: string, files: NewFiles | undefined): Promise<void> {
   const tmp = tempPathFor(target);
@@ -155,9 +154,13 @@ export async function writeTar(src: TarSource, target: string, files: NewFiles |
       await commitTemp(tmp, target);
       return;
     }
-    const rewritten = scan.entries.filter((e) => REWRITTEN.has(e.name));
-    const cut = Math.min(...rewritten.map((e) => e.start));
-    const rest = scan.entries.filter((e) => e.start >= cut && !REWRITTEN.has(e.name));
+    // Only the entries whose bytes change are rewritten; an unchanged oci-layout stays where it is.
+    const names = new Set<string>();
+    if (files.writeIndexJson) names.add('index.json');
+    if (files.writeOciLayout) names.add('oci-layout');
+    const rewritten = scan.entries.filter((e) => names.has(e.name));
+    const cut = rewritten.length > 0 ? Math.min(...rewritten.map((e) => e.start)) : scan.end;
+    const rest = scan.entries.filter((e) => e.start >= cut && !names.has(e.name));
     const restBytes = rest.reduce((n, e) => n + (e.end - e.start), 0);
     input = await open(src.path, 'r');
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -175,7 +178,7 @@ export async function writeTar(src: TarSource, target: string, files: NewFiles |
     }
     for (const e of rest) pos = await copyRange(input, out, e.start, e.end, pos, buf);
     const order = rewritten.sort((a, b) => a.start - b.start).map((e) => e.name);
-    if (!order.includes('oci-layout')) order.unshift('oci-layout');
+    if (names.has('oci-layout') && !order.includes('oci-layout')) order.unshift('oci-layout');
     // New entries take their header fields (mode, owner, mtime) from the entry they replace,
     // or from index.json for an oci-layout that was missing.
     const like = (name: string): TarEntry | undefined => scan.byName.get(name) ?? scan.byName.get('index.json');

@@ -306,6 +306,37 @@ describe('tar layouts', () => {
     expect(JSON.parse(files.get('index.json')!.toString()).manifests).toHaveLength(2);
   });
 
+  it('only what changes is rewritten: a missing oci-layout is appended after the untouched entries', async () => {
+    const { dir } = makeLayout({ shape: 'plain', ociLayout: false });
+    const tar = join(tempDir(), 'in.tar');
+    await tarLayout(dir, tar);
+    const before = readFileSync(tar);
+    const r = await normalizeLayout(tar);
+    expect(r.changes.map((c) => c.kind)).toEqual(['write-oci-layout']);
+    const after = readFileSync(tar);
+    const files = await readTar(tar);
+    expect(files.get('oci-layout')!.toString()).toBe(OCI_LAYOUT);
+    // everything but the end-of-archive marker is kept byte for byte, in place
+    expect(after.subarray(0, before.length - 1024)).toEqual(before.subarray(0, before.length - 1024));
+  });
+
+  it('an unchanged oci-layout entry stays where it is', async () => {
+    const { dir } = makeLayout();
+    const items = layoutItems(dir, 'blobs');
+    const lay = items.splice(items.findIndex((i) => i.name === 'oci-layout'), 1);
+    const tar = join(tempDir(), 'in.tar');
+    writeFileSync(tar, await packTar([...lay, ...items]));
+    const before = readFileSync(tar);
+    await normalizeLayout(tar);
+    const after = readFileSync(tar);
+    expect(after.subarray(0, 1024)).toEqual(before.subarray(0, 1024));
+    const fh = await open(tar, 'r');
+    const scan = await scanTar(fh, after.length, tar);
+    await fh.close();
+    expect(scan.entries.map((e) => e.name).at(0)).toBe('oci-layout');
+    expect(scan.entries.map((e) => e.name).at(-1)).toBe('index.json');
+  });
+
   it('-o of an already normal tar writes an identical copy', async () => {
     const { dir } = makeLayout({ shape: 'plain' });
     const tar = join(tempDir(), 'in.tar');
