@@ -111,6 +111,9 @@ try {
     rss.push(m.rssKiB);
     if (i < runs - 1) rmSync(normOut);
   }
+  const checkIn = [];
+  for (let i = 0; i < runs; i++) checkIn.push(measure(bin, ['normalize', '--dry-run', big]).ms);
+  const verify = measure(bin, ['normalize', '--dry-run', '--verify-blobs', big]);
   const check = spawnSync(bin, ['normalize', '--check', '--json', normOut], { encoding: 'utf8' });
   const rep = JSON.parse(check.stdout);
   if (check.status !== 0 || rep.entriesAfter.length !== 1) throw new Error(`normalized output is not normal: ${check.stdout}${check.stderr}`);
@@ -122,6 +125,8 @@ try {
   console.log(`cp big.tar cp.tar                          ${f(c)}`);
   console.log(`cp + sync cp.tar (fsync, like normalize)   ${f(cs)}`);
   console.log(`docker-ocifix normalize big.tar -o out.tar ${f(n)}`);
+  console.log(`normalize --dry-run big.tar (header scan) ${f(stats(checkIn))}`);
+  console.log(`normalize --dry-run --verify-blobs big.tar ${verify.ms.toFixed(0).padStart(6)} ms, peak RSS ${(verify.rssKiB / 1024).toFixed(1)} MiB`);
   console.log(`normalize peak RSS                         min ${(r.min / 1024).toFixed(1)} MiB  median ${(r.median / 1024).toFixed(1)} MiB  max ${(r.max / 1024).toFixed(1)} MiB`);
   const ratio = n.median / c.median;
   console.log(verdict(ratio <= 1.5, `normalize median / cp median = ${ratio.toFixed(2)} (target <= 1.5)`));

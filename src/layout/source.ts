@@ -4,10 +4,9 @@
  * blobs are stat'ed (directory) or located by the tar header scan, and hashed as streams.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { InputError } from '../errors.js';
 import { blobPath, MAX_INDEX_JSON_BYTES, MAX_OCI_LAYOUT_BYTES } from '../oci/layout.js';
 import { readAt, scanTar, type TarScan } from './tar-scan.js';
@@ -92,9 +91,26 @@ async function readSmall(root: string, name: string, cap: number, displayRoot: s
   }
 }
 
-async function hashStream(stream: NodeJS.ReadableStream, algorithm: string): Promise<string> {
+/**
+ * Hash `length` bytes of a file from `start` with one reused buffer (no per-chunk allocations,
+ * so hashing a multi-GiB blob keeps memory flat).
+ */
+async function hashRange(path: string, start: number, length: number | undefined, algorithm: string): Promise<string> {
   const h = createHash(algorithm);
-  await pipeline(stream, h);
+  const fh = await open(path, 'r');
+  try {
+    const end = length === undefined ? (await fh.stat()).size : start + length;
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    let pos = start;
+    while (pos < end) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
   return h.digest('hex');
 }
 
@@ -127,7 +143,7 @@ export async function openDirectory(label: string, path: string): Promise<Layout
         await fh.close();
       }
     },
-    hashBlob: (digest, algorithm) => hashStream(createReadStream(file(digest), { highWaterMark: 256 * 1024 }), algorithm),
+    hashBlob: (digest, algorithm) => hashRange(file(digest), 0, undefined, algorithm),
     async close() {},
   };
 }
@@ -175,8 +191,7 @@ export async function openTar(label: string, path: string): Promise<TarSource> {
       },
       async hashBlob(digest, algorithm) {
         const e = entryOf(digest)!;
-        if (e.size === 0) return createHash(algorithm).digest('hex');
-        return hashStream(createReadStream(real, { start: e.dataOffset, end: e.dataOffset + e.size - 1, highWaterMark: 256 * 1024 }), algorithm);
+        return hashRange(real, e.dataOffset, e.size, algorithm);
       },
       close: () => fh.close(),
     };
