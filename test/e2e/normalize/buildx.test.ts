@@ -1,9 +1,9 @@
 // `docker-ocifix normalize` on layouts written by real buildx (v0.36.1: one index.json entry per tag;
 // v0.15.1: one comma-joined entry), read and pushed by the real consumers afterwards.
-import { readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, readLayoutIndex, requireStack, skopeo } from '../helpers/stack.js';
+import { describeResult, readLayoutIndex, requireStack, run, skopeo, workDir } from '../helpers/stack.js';
 import {
   blobFingerprint,
   type Built,
@@ -117,7 +117,6 @@ describe('normalize: hand-made comma-joined layout without oci-layout (mkoci.sh 
   it('becomes readable by name and without a reference', async () => {
     await requireStack();
     requireBinary();
-    const { run, workDir } = await import('../helpers/stack.js');
     const dir = join(workDir('norm-mkoci'), 'multi');
     const script = join(import.meta.dirname, '..', '..', 'fixtures', 'normalize', 'mkoci.sh');
     const mk = await run('bash', [script, dir]);
@@ -127,9 +126,9 @@ describe('normalize: hand-made comma-joined layout without oci-layout (mkoci.sh 
     // the buildx 0.10 / BuildKit 0.11 directory shape: comma-joined ref.name, no containerd name, no oci-layout, empty ingest/
     const idx = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
     idx.manifests[0].annotations = { [R]: 'docker.io/library/a:1,docker.io/library/a:2' };
-    (await import('node:fs')).writeFileSync(join(dir, 'index.json'), JSON.stringify(idx));
+    writeFileSync(join(dir, 'index.json'), JSON.stringify(idx));
     rmSync(join(dir, 'oci-layout'));
-    (await import('node:fs')).mkdirSync(join(dir, 'ingest'));
+    mkdirSync(join(dir, 'ingest'));
     const no2 = await skopeo(['inspect', `oci:${dir}:2`]);
     expect(no2.stderr).toContain('no descriptor found for reference');
 

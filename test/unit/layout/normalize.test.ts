@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -154,9 +154,7 @@ describe('directory layouts', () => {
     const { dir } = makeLayout();
     writeFileSync(join(dir, 'real-index.json'), readFileSync(join(dir, 'index.json')));
     const p = join(dir, 'index.json');
-    writeFileSync(p, '');
-    const fs = await import('node:fs');
-    fs.rmSync(p);
+    rmSync(p);
     symlinkSync('real-index.json', p);
     const r = await normalizeLayout(dir);
     expect(r.entriesAfter).toHaveLength(1);
@@ -189,7 +187,7 @@ describe('different images', () => {
 describe('bad directory layouts: exit 2, nothing modified', () => {
   it('no index.json', async () => {
     const { dir } = makeLayout();
-    (await import('node:fs')).rmSync(join(dir, 'index.json'));
+    rmSync(join(dir, 'index.json'));
     await expectBadInput(dir, /index\.json not found: .* is not an OCI image layout/);
   });
   it('malformed index.json', async () => {
@@ -220,14 +218,14 @@ describe('bad directory layouts: exit 2, nothing modified', () => {
   });
   it('missing image index blob', async () => {
     const { dir, image } = makeLayout();
-    (await import('node:fs')).rmSync(join(dir, 'blobs/sha256', image.digest.slice(7)));
+    rmSync(join(dir, 'blobs/sha256', image.digest.slice(7)));
     await expectBadInput(dir, new RegExp(`blobs/sha256/${image.digest.slice(7)} is missing`));
   });
   it('missing layer blob (found by following the index and manifests)', async () => {
     const { dir, image } = makeLayout();
     const idx = JSON.parse(readFileSync(join(dir, 'blobs/sha256', image.digest.slice(7)), 'utf8'));
     const man = JSON.parse(readFileSync(join(dir, 'blobs/sha256', idx.manifests[1].digest.slice(7)), 'utf8'));
-    (await import('node:fs')).rmSync(join(dir, 'blobs/sha256', man.layers[0].digest.slice(7)));
+    rmSync(join(dir, 'blobs/sha256', man.layers[0].digest.slice(7)));
     await expectBadInput(dir, new RegExp(`${man.layers[0].digest.slice(7)} is missing \\(referenced by .*${idx.manifests[1].digest.slice(7)}\\)`));
   });
   it('blob with the wrong size', async () => {
@@ -258,7 +256,7 @@ describe('bad directory layouts: exit 2, nothing modified', () => {
     const { dir } = makeLayout();
     const outside = join(tempDir(), 'index.json');
     writeFileSync(outside, readFileSync(join(dir, 'index.json')));
-    (await import('node:fs')).rmSync(join(dir, 'index.json'));
+    rmSync(join(dir, 'index.json'));
     symlinkSync(outside, join(dir, 'index.json'));
     const before = readFileSync(outside);
     await expectBadInput(dir, /index\.json is a symbolic link to .*, outside the layout/);
