@@ -10,6 +10,8 @@ import { annotateIndex, repointTag, verifyTag } from '../registry/ops.js';
 import type { PostStepOps, TagCheck } from './execute.js';
 
 export interface OpsOptions {
+  /** How a follow-up build runs (as `docker buildx ARGS` would); default through `docker buildx`. */
+  runBuildx?: (args: readonly string[], env: Record<string, string>) => Promise<number>;
   /** `--builder` of the build (imagetools uses it for registry config). */
   builder?: string;
   env: NodeJS.ProcessEnv;
@@ -31,6 +33,7 @@ export function defaultOps(docker: Docker, opts: OpsOptions): PostStepOps {
   const registry = { ...(opts.builder ? { builder: opts.builder } : {}), env: opts.env, ...(opts.log ? { log: opts.log } : {}) };
   return {
     async buildx(args, env) {
+      if (opts.runBuildx) return opts.runBuildx(args, env);
       const r = await docker.buildx(args, { stdio: 'inherit', env });
       return r.exitCode;
     },

@@ -23,7 +23,9 @@
  * Plus, for a failed oci/docker/tar export: remove the 0-byte file buildx may leave behind when
  * it did not exist before the run.
  */
-import semver from 'semver';
+// function modules, not the semver index: it would load (and build the regexes of) all of semver
+import semverLt from 'semver/functions/lt.js';
+import semverValid from 'semver/functions/valid.js';
 import { formatAnnotation, type Annotation } from '../buildflags/annotations.js';
 import {
   applyEdits,
@@ -208,7 +210,7 @@ export function planBuild(input: PlanInput): PlanResult {
   let legacy = false;
   if (annFlags.some((a) => a.multiType && a.parsed && a.parsed.length > 1)) {
     const v = getVersion();
-    legacy = v !== undefined && semver.valid(v) !== null && semver.lt(v, '0.16.0');
+    legacy = v !== undefined && semverValid(v) !== null && semverLt(v, '0.16.0');
   }
 
   // ---------------------------------------------------------------- fix 4: --load of several platforms
@@ -443,7 +445,7 @@ export function planBuild(input: PlanInput): PlanResult {
       if (b && isMultiNodeSplit(b, platforms)) {
         const v = getVersion();
         if (v !== undefined || failed(facts.buildxVersion)) {
-          const old = v !== undefined && semver.valid(v) !== null && semver.lt(v, '0.16.0');
+          const old = v !== undefined && semverValid(v) !== null && semverLt(v, '0.16.0');
           if (old) {
             verifySteps.push({ kind: 'annotate', when: 'success', refs: pushRefs, annotations: registryAnnos });
             notices.push(

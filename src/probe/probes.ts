@@ -9,7 +9,8 @@
  *
  * The parsers are pure and exported for tests.
  */
-import semver from 'semver';
+import semverCoerce from 'semver/functions/coerce.js';
+import semverValid from 'semver/functions/valid.js';
 import type { Docker } from '../exec/docker.js';
 import type { BuilderFacts, BuilderNode, DaemonFacts, Facts, ProbeFailure, ProbeName } from '../plan/types.js';
 
@@ -17,7 +18,7 @@ import type { BuilderFacts, BuilderNode, DaemonFacts, Facts, ProbeFailure, Probe
 export function parseBuildxVersion(stdout: string): string | undefined {
   const m = /\bv?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/.exec(stdout);
   if (!m) return undefined;
-  const v = semver.valid(semver.coerce(m[1]!, { includePrerelease: false }));
+  const v = semverValid(semverCoerce(m[1]!, { includePrerelease: false }));
   return v ?? undefined;
 }
 

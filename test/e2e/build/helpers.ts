@@ -4,7 +4,7 @@
  * through the real docker CLI; plus a `docker` wrapper that records every call ocifix makes and can
  * run a hook after the main buildx build (to move a tag, like buildx issue #2959).
  */
-import { chmodSync, cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { REPO_ROOT, run, stack, workDir, type BuildxVersion, type RunResult } from '../helpers/stack.js';
@@ -65,34 +65,58 @@ export interface Wrapper {
   calls(): string[][];
 }
 
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** A bash snippet appending "$@" to LOG (NUL-separated, \001 after each call). */
+function logArgs(log: string): string {
+  return `{ printf '%s\\0' "$@"; printf '\\001'; } >>${q(log)}`;
+}
+
+function readCalls(log: string): string[][] {
+  return existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\u0001')
+        .filter(Boolean)
+        .map((rec) => rec.split('\u0000').slice(0, -1))
+    : [];
+}
+
 /**
- * A `docker` that logs its argv (NUL-separated, \001 after each call) and runs the real docker. HOOK, a shell
- * snippet, runs once after the first successful `buildx build` (the main build).
+ * A `docker` that logs its argv and runs the real docker. HOOK, a shell snippet, runs once right
+ * before the first `imagetools` call, i.e. after the main build and before ocifix reads the registry.
  */
 export function dockerWrapper(hook = ''): Wrapper {
   const dir = workDir('build-wrapper');
   const path = join(dir, 'docker');
-  const log = join(dir, 'calls.jsonl');
+  const log = join(dir, 'calls.log');
   const marker = join(dir, 'fired');
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const fire = hook
-    ? `case " $* " in *" buildx build "*|*" buildx b "*) if [ $rc -eq 0 ] && [ ! -e ${q(marker)} ]; then touch ${q(marker)}; ( ${hook} ) >>${q(join(dir, 'hook.log'))} 2>&1; fi ;; esac`
-    : '';
-  writeFileSync(
-    path,
-    `#!/usr/bin/env bash\nset -u\n{ printf '%s\\0' "$@"; printf '\\001'; } >>${q(log)}\ndocker "$@"\nrc=$?\n${fire}\nexit $rc\n`,
-  );
+  const fire = hook ? `case " $* " in *" imagetools "*) if [ ! -e ${q(marker)} ]; then touch ${q(marker)}; ( ${hook} ) >>${q(join(dir, 'hook.log'))} 2>&1; fi ;; esac` : '';
+  writeFileSync(path, `#!/usr/bin/env bash\nset -u\n${logArgs(log)}\n${fire}\nexec docker "$@"\n`);
   chmodSync(path, 0o755);
-  return {
-    path,
-    calls: () =>
-      existsSync(log)
-        ? readFileSync(log, 'utf8')
-            .split('\u0001')
-            .filter(Boolean)
-            .map((rec) => rec.split('\u0000').slice(0, -1))
-        : [],
-  };
+  return { path, calls: () => readCalls(log) };
+}
+
+export interface RecordingConfig {
+  /** DOCKER_CONFIG whose docker-buildx logs its argv before running the real buildx. */
+  dir: string;
+  /** Every buildx plugin run (metadata calls left out), argv after the binary. */
+  calls(): string[][];
+}
+
+/** A fresh copy of pluginConfig(version) whose buildx plugin is a logging wrapper around the real one. */
+export function recordingConfig(version: BuildxVersion = 'v0.36.1'): RecordingConfig {
+  const s = stack();
+  const base = workDir(`ocifix-build-rec-${version}`);
+  const dir = join(base, 'docker-config');
+  cpSync(version === 'v0.15.1' ? s.dockerConfigV015 : s.dockerConfig, dir, { recursive: true, verbatimSymlinks: true });
+  symlinkSync(BINARY, join(dir, 'cli-plugins', 'docker-ocifix'));
+  const log = join(base, 'buildx.log');
+  const plugin = join(dir, 'cli-plugins', 'docker-buildx');
+  const real = version === 'v0.15.1' ? s.buildxV015 : s.buildx;
+  rmSync(plugin, { force: true });
+  writeFileSync(plugin, `#!/usr/bin/env bash\n[ "\${1:-}" = docker-cli-plugin-metadata ] || ${logArgs(log)}\nexec ${q(real)} "$@"\n`);
+  chmodSync(plugin, 0o755);
+  return { dir, calls: () => readCalls(log) };
 }
 
 /** Run the binary directly the way docker does, with DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND = wrapper. */
