@@ -34,7 +34,7 @@ export class BuildCommand extends BaseCommand {
 
       ocifix's own options. Their names cannot clash with buildx flags; each has an environment twin, and the command line wins:
 
-      - \`--ocifix-explain[=text|json]\` (OCIFIX_EXPLAIN): print the plan (argv, changes, steps, probes) and run nothing.
+      - \`--ocifix-explain[=text|json]\` (OCIFIX_EXPLAIN): print the plan (argv, changes, steps, probes) and build nothing; only the read-only probes the plan needs are run.
       - \`--ocifix-quiet\` (OCIFIX_QUIET=1): hide the ocifix: notice lines.
       - \`--ocifix-index-annotations=force-index|manifest-only|fail\` (OCIFIX_INDEX_ANNOTATIONS): what to do with index annotations on a single-manifest export; default force-index.
       - \`--ocifix-load=native|split|cacheonly|error\` (OCIFIX_LOAD): --load of several platforms without the containerd image store. native (default): a cache-only build of every platform, then the daemon's own platform is loaded; split: each platform loaded as NAME:TAG-os-arch; cacheonly: nothing loaded; error: refuse.
