@@ -1,18 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Command, Option } from 'clipanion';
-import { boolValue, lastValue, parseBuildArgs } from '../buildflags/args.js';
-import { BUILDX_MISSING, findPlugin } from '../exec/buildx-lookup.js';
-import { explainJson, explainText } from '../plan/explain.js';
-import { parseOcifixOptions } from '../plan/options.js';
-import { planBuild } from '../plan/planner.js';
-import type { BuildPlan } from '../plan/types.js';
-import { Probes } from '../probe/probes.js';
+import { runBuild } from '../plan/run.js';
 import { BaseCommand } from './base.js';
-
-/** Plenty: each round adds at least one probe and there are three. */
-const MAX_PLAN_ROUNDS = 5;
 
 export class BuildCommand extends BaseCommand {
   // buildx's own alias for build is `b`
@@ -54,74 +42,11 @@ export class BuildCommand extends BaseCommand {
   args = Option.Proxy();
 
   async execute(): Promise<number> {
-    const ctx = this.context;
-    const opts = parseOcifixOptions(this.args, ctx.env);
-    const parsed = parseBuildArgs(opts.rest);
     const command = this.path[this.path.length - 1] === 'b' ? 'b' : 'build';
-
-    if (boolValue(parsed, 'help') === true && parsed.error === undefined) {
-      ctx.stdout.write(this.cli.usage(BuildCommand, { detailed: true }));
-      ctx.stdout.write('\nbuildx build flags:\n');
-      return (await ctx.docker.buildx(['build', '--help'], { stdio: 'inherit' })).exitCode;
-    }
-
-    const probes = new Probes(ctx.docker, lastValue(parsed, 'builder') || undefined);
-    const tempMetadataFile = join(tmpdir(), `docker-ocifix-metadata-${process.pid}-${randomBytes(4).toString('hex')}.json`);
-    let plan: BuildPlan | undefined;
-    for (let round = 0; round < MAX_PLAN_ROUNDS && !plan; round++) {
-      const r = planBuild({ args: opts.rest, command, env: ctx.env, policy: opts.policy, facts: probes.facts, tempMetadataFile });
-      if (r.kind === 'plan') plan = r.plan;
-      else await probes.run(r.probes);
-    }
-    if (!plan) throw new Error('the build plan did not settle after probing');
-
-    if (opts.explain) {
-      ctx.stdout.write(opts.explain === 'json' ? explainJson(plan, ctx.globals.forward) : explainText(plan, ctx.globals.forward));
-      return 0;
-    }
-    if (!opts.quiet) for (const n of plan.notices) this.say(n);
-    if (plan.refusal) {
-      this.say(`docker ocifix: ${plan.refusal}`);
-      return 1;
-    }
-    const plugin = findPlugin('buildx', ctx.env, ctx.globals.config);
-    if (!plugin && (await ctx.docker.buildx(['version'], { stdio: 'pipe' })).exitCode !== 0) {
-      this.say(`docker ocifix: ${BUILDX_MISSING}`);
-      return 1;
-    }
-    const runBuildx = (args: readonly string[], env: Record<string, string>) => this.runBuildx(plugin, args, env);
-    if (plan.passthrough) return runBuildx(plan.buildxArgs, {});
-
-    const [{ executePlan }, { defaultOps }] = await Promise.all([import('../plan/execute.js'), import('../plan/ops.js')]);
-    const builder = lastValue(parsed, 'builder');
-    const ops = defaultOps(ctx.docker, {
-      runBuildx,
-      ...(builder ? { builder } : {}),
-      env: ctx.env,
-      cwd: ctx.cwd,
-      log: (line) => {
-        if (ctx.globals.debug) this.say(line);
-      },
-    });
-    return executePlan(plan, ops, { say: (line) => this.say(line), quiet: opts.quiet });
-  }
-
-  /**
-   * Run a build the way `docker [globals] buildx ARGS` runs it. When the buildx plugin is found on
-   * disk (the docker CLI's own search: cliPluginsExtraDirs, <config>/cli-plugins, system dirs) it is
-   * started directly, exactly as the docker CLI starts a plugin: argv = docker's global flags,
-   * `buildx`, ARGS; env + DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND. That skips a second docker CLI
-   * and buildx's metadata call (~60 ms, the whole overhead budget of a cached build). Cancellation
-   * reaches buildx as a signal from us instead of through docker's plugin socket. Otherwise, or
-   * with OCIFIX_BUILDX_VIA_DOCKER=1, it goes through `docker buildx`.
-   */
-  private async runBuildx(plugin: string | undefined, args: readonly string[], env: Record<string, string>): Promise<number> {
-    const ctx = this.context;
-    if (!plugin || ctx.env['OCIFIX_BUILDX_VIA_DOCKER'] === '1') return (await ctx.docker.buildx(args, { stdio: 'inherit', env })).exitCode;
-    const r = await ctx.runner.run(plugin, [...ctx.globals.forward, 'buildx', ...args], {
-      stdio: 'inherit',
-      env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: ctx.docker.executable, DOCKER_CLI_PLUGIN_SOCKET: undefined },
-    });
-    return r.exitCode;
+    const result = await runBuild(this.context, this.args, command);
+    if (result !== 'help') return result;
+    this.context.stdout.write(this.cli.usage(BuildCommand, { detailed: true }));
+    this.context.stdout.write('\nbuildx build flags:\n');
+    return (await this.context.docker.buildx(['build', '--help'], { stdio: 'inherit' })).exitCode;
   }
 }

@@ -3,6 +3,7 @@
  * never shell strings. Tests that only need to check an exact argv substitute a recording
  * Runner; everything else runs the real tools.
  */
+import { spawn } from 'node:child_process';
 import { OcifixError } from '../errors.js';
 import { Cancellation } from './signals.js';
 
@@ -32,8 +33,9 @@ export class ExecaRunner implements Runner {
 
   async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const inherit = options.stdio === 'inherit';
-    // execa is loaded on first use: commands that start no process (version, help, metadata,
-    // normalize) do not pay for it at startup.
+    if (inherit) return this.runInherited(file, args, options);
+    // execa is loaded on first use: commands that start no captured process (version, help,
+    // metadata, normalize, a plain build) do not pay for its initialisation (~20 ms).
     const { execa } = await import('execa');
     const child = execa(file, args, {
       reject: false,
@@ -52,11 +54,7 @@ export class ExecaRunner implements Runner {
     try {
       const r = await child;
       if (r.failed && r.exitCode === undefined && r.signal === undefined) {
-        const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
-        if (code === 'ENOENT') {
-          throw new OcifixError(`${file}: executable not found. Install the Docker CLI (https://docs.docker.com/engine/install/) or put it on PATH.`, 127);
-        }
-        throw new OcifixError(`could not run ${file}: ${r.shortMessage}`, 126);
+        throw startFailure(file, r.cause as NodeJS.ErrnoException | undefined, String(r.shortMessage ?? r.message ?? ''));
       }
       const signal = r.signal as NodeJS.Signals | undefined;
       return {
@@ -69,6 +67,43 @@ export class ExecaRunner implements Runner {
       release();
     }
   }
+
+  /**
+   * A child that owns the terminal (buildx progress, TTY kept, output never captured). Spawned
+   * with node:child_process directly — argv array, no shell, like execa — because this is the
+   * path of every build and passthrough, and execa's initialisation alone would add ~20 ms to it.
+   */
+  private runInherited(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [k, v] of Object.entries(options.env ?? {})) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    return new Promise((resolve, reject) => {
+      const child = spawn(file, [...args], { stdio: 'inherit', env, cwd: options.cwd, shell: false });
+      const release = this.cancellation.track(child);
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        release();
+        reject(startFailure(file, error, error.message));
+      });
+      child.once('exit', (code, signal) => {
+        release();
+        resolve({
+          exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1),
+          ...(signal ? { signal } : {}),
+          stdout: '',
+          stderr: '',
+        });
+      });
+    });
+  }
+}
+
+function startFailure(file: string, cause: NodeJS.ErrnoException | undefined, message: string): OcifixError {
+  if (cause?.code === 'ENOENT') {
+    return new OcifixError(`${file}: executable not found. Install the Docker CLI (https://docs.docker.com/engine/install/) or put it on PATH.`, 127);
+  }
+  return new OcifixError(`could not run ${file}: ${message}`, 126);
 }
 
 const SIGNALS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };

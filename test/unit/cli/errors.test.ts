@@ -3,7 +3,7 @@ import { Cli, Command, Option } from 'clipanion';
 import { describe, expect, it } from 'vitest';
 import type { OcifixContext } from '../../../src/cli/context.js';
 import { OcifixError, UsageError } from '../../../src/errors.js';
-import { runCommand } from '../../../src/main.js';
+import { runCommand } from '../../../src/cli/dispatch.js';
 
 class Boom extends Command<OcifixContext> {
   static override paths = [['boom']];

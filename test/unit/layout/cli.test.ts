@@ -3,7 +3,7 @@ import { Cli } from 'clipanion';
 import { describe, expect, it } from 'vitest';
 import type { OcifixContext } from '../../../src/cli/context.js';
 import { NormalizeCommand } from '../../../src/cli/normalize.js';
-import { runCommand } from '../../../src/main.js';
+import { runCommand } from '../../../src/cli/dispatch.js';
 import { makeLayout, makeImage, perTagEntries, snapshot, tempDir, writeIndex, writeOciLayout } from '../../fixtures/normalize/layouts.js';
 
 function collect(s: PassThrough): () => string {

@@ -1,0 +1,90 @@
+/**
+ * What `docker ocifix build ARGS` does, as a plain function: parse, probe only what a fix needs,
+ * plan, then run buildx and the post-build steps. Kept free of clipanion so that a build — the
+ * path every user and alias takes, with its tight overhead budget — loads no command framework
+ * (src/main.ts calls it directly; src/cli/build.ts wraps it for help and registration).
+ */
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { boolValue, lastValue, parseBuildArgs } from '../buildflags/args.js';
+import type { OcifixContext } from '../cli/context.js';
+import { BUILDX_MISSING, findPlugin } from '../exec/buildx-lookup.js';
+import { explainJson, explainText } from './explain.js';
+import { parseOcifixOptions } from './options.js';
+import { planBuild } from './planner.js';
+import type { BuildPlan } from './types.js';
+import { Probes } from '../probe/probes.js';
+
+/** Plenty: each round adds at least one probe and there are three. */
+const MAX_PLAN_ROUNDS = 5;
+
+export type BuildContext = Pick<OcifixContext, 'stdout' | 'stderr' | 'env' | 'cwd' | 'globals' | 'runner' | 'docker'>;
+
+/** Runs the build and returns its exit code, or 'help' when the arguments ask for help. */
+export async function runBuild(ctx: BuildContext, args: readonly string[], command: 'build' | 'b'): Promise<number | 'help'> {
+  const say = (line: string): void => {
+    ctx.stderr.write(`${line}\n`);
+  };
+  const opts = parseOcifixOptions([...args], ctx.env);
+  const parsed = parseBuildArgs(opts.rest);
+  if (boolValue(parsed, 'help') === true && parsed.error === undefined) return 'help';
+
+  const probes = new Probes(ctx.docker, lastValue(parsed, 'builder') || undefined);
+  const tempMetadataFile = join(tmpdir(), `docker-ocifix-metadata-${process.pid}-${randomBytes(4).toString('hex')}.json`);
+  let plan: BuildPlan | undefined;
+  for (let round = 0; round < MAX_PLAN_ROUNDS && !plan; round++) {
+    const r = planBuild({ args: opts.rest, command, env: ctx.env, policy: opts.policy, facts: probes.facts, tempMetadataFile });
+    if (r.kind === 'plan') plan = r.plan;
+    else await probes.run(r.probes);
+  }
+  if (!plan) throw new Error('the build plan did not settle after probing');
+
+  if (opts.explain) {
+    ctx.stdout.write(opts.explain === 'json' ? explainJson(plan, ctx.globals.forward) : explainText(plan, ctx.globals.forward));
+    return 0;
+  }
+  if (!opts.quiet) for (const n of plan.notices) say(n);
+  if (plan.refusal) {
+    say(`docker ocifix: ${plan.refusal}`);
+    return 1;
+  }
+  const plugin = findPlugin('buildx', ctx.env, ctx.globals.config);
+  if (!plugin && (await ctx.docker.buildx(['version'], { stdio: 'pipe' })).exitCode !== 0) {
+    say(`docker ocifix: ${BUILDX_MISSING}`);
+    return 1;
+  }
+  const runBuildx = (a: readonly string[], env: Record<string, string>) => startBuildx(ctx, plugin, a, env);
+  if (plan.passthrough) return runBuildx(plan.buildxArgs, {});
+
+  const [{ executePlan }, { defaultOps }] = await Promise.all([import('./execute.js'), import('./ops.js')]);
+  const builder = lastValue(parsed, 'builder');
+  const ops = defaultOps(ctx.docker, {
+    runBuildx,
+    ...(builder ? { builder } : {}),
+    env: ctx.env,
+    cwd: ctx.cwd,
+    log: (line) => {
+      if (ctx.globals.debug) say(line);
+    },
+  });
+  return executePlan(plan, ops, { say, quiet: opts.quiet });
+}
+
+/**
+ * Run a build the way `docker [globals] buildx ARGS` runs it. When the buildx plugin is found on
+ * disk (the docker CLI's own search: cliPluginsExtraDirs, <config>/cli-plugins, system dirs) it is
+ * started directly, exactly as the docker CLI starts a plugin: argv = docker's global flags,
+ * `buildx`, ARGS; env + DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND. That skips a second docker CLI
+ * and buildx's metadata call (~60 ms, the whole overhead budget of a cached build). Cancellation
+ * reaches buildx as a signal from us instead of through docker's plugin socket. Otherwise, or
+ * with OCIFIX_BUILDX_VIA_DOCKER=1, it goes through `docker buildx`.
+ */
+async function startBuildx(ctx: BuildContext, plugin: string | undefined, args: readonly string[], env: Record<string, string>): Promise<number> {
+  if (!plugin || ctx.env['OCIFIX_BUILDX_VIA_DOCKER'] === '1') return (await ctx.docker.buildx(args, { stdio: 'inherit', env })).exitCode;
+  const r = await ctx.runner.run(plugin, [...ctx.globals.forward, 'buildx', ...args], {
+    stdio: 'inherit',
+    env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: ctx.docker.executable, DOCKER_CLI_PLUGIN_SOCKET: undefined },
+  });
+  return r.exitCode;
+}
