@@ -8,9 +8,23 @@ import { loadCommands } from './commands.js';
 import type { OcifixContext } from './context.js';
 import { reportError } from './report.js';
 
+/**
+ * clipanion prints every option value as `#0`; name it after its option instead (`--output OUTPUT`)
+ * and re-align the option table that clipanion padded for the shorter text.
+ */
+class OcifixCli extends Cli<OcifixContext> {
+  override usage(...args: Parameters<Cli<OcifixContext>['usage']>): string {
+    const text = super.usage(...args).replace(/--([a-z][\w-]*) #0/g, (_, name: string) => `--${name} ${name.toUpperCase().replace(/-/g, '_')}`);
+    const row = /^ {2}(-\S.*?) {2,}(\S.*)$/;
+    const lines = text.split('\n');
+    const width = Math.max(0, ...lines.map((l) => row.exec(l)?.[1]?.length ?? 0));
+    return lines.map((l) => l.replace(row, (_, def: string, desc: string) => `  ${def.padEnd(width)}    ${desc}`)).join('\n');
+  }
+}
+
 /** A Cli with the commands `first` needs registered (all of them when undefined). */
 export async function createCli(first?: string): Promise<Cli<OcifixContext>> {
-  const cli = new Cli<OcifixContext>({
+  const cli = new OcifixCli({
     binaryLabel: 'docker-ocifix',
     binaryName: 'docker ocifix',
     binaryVersion: VERSION,
