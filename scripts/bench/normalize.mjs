@@ -2,9 +2,10 @@
 // layout tar (buildx shape: blobs first, then index.json with one entry per tag, then oci-layout),
 // against a plain `cp` of the same file.
 //   targets: normalize median wall time <= 1.5x cp median; normalize peak RSS <= 100 MiB.
-// normalize fsyncs its output (crash safety) and cp does not, so `cp + sync FILE` is shown too.
+// normalize fsyncs its output (crash safety) and cp does not, so `cp + sync FILE` is shown too, and the
+// ratio against it. All outputs go to one scratch dir, i.e. one filesystem.
 // Env: BENCH_NORMALIZE_RUNS (default 5), BENCH_NORMALIZE_MIB (layer size, default 1100),
-//      BENCH_DIR (scratch parent, default the OS temp dir). The scratch dir is removed at the end.
+//      BENCH_DIR (scratch parent, default the OS temp dir), BENCH_NORMALIZE_BIN (default dist/docker-ocifix). The scratch dir is removed at the end.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { stats, verdict } from './lib.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'dist/docker-ocifix');
+const bin = process.env.BENCH_NORMALIZE_BIN ?? join(root, 'dist/docker-ocifix');
 const runs = Number(process.env.BENCH_NORMALIZE_RUNS ?? 5);
 const layerMiB = Number(process.env.BENCH_NORMALIZE_MIB ?? 1100);
 const TIME = '/usr/bin/time';
@@ -129,12 +130,16 @@ try {
   console.log(`normalize --dry-run --verify-blobs big.tar ${verify.ms.toFixed(0).padStart(6)} ms, peak RSS ${(verify.rssKiB / 1024).toFixed(1)} MiB`);
   console.log(`normalize peak RSS                         min ${(r.min / 1024).toFixed(1)} MiB  median ${(r.median / 1024).toFixed(1)} MiB  max ${(r.max / 1024).toFixed(1)} MiB`);
   const ratio = n.median / c.median;
-  console.log(verdict(ratio <= 1.5, `normalize median / cp median = ${ratio.toFixed(2)} (target <= 1.5)`));
-  console.log(`      normalize median / (cp + sync) median = ${(n.median / cs.median).toFixed(2)}`);
+  const ratioSync = n.median / cs.median;
+  // Both outputs (cp.tar, out.tar) are written beside each other in the same scratch dir, so on the same filesystem.
+  console.log(verdict(ratio <= 1.5, `normalize median / cp median        = ${ratio.toFixed(2)} (issue 4 target <= 1.5; cp does not fsync)`));
+  console.log(`      normalize median / (cp + sync) median = ${ratioSync.toFixed(2)} (like for like: both end with the file on disk)`);
+  console.log(`      (cp + sync) median / cp median        = ${(cs.median / c.median).toFixed(2)} (what durability alone costs on this disk)`);
   console.log(verdict(r.max / 1024 <= 100, `normalize peak RSS max = ${(r.max / 1024).toFixed(1)} MiB (target <= 100 MiB)`));
   if (ratio > 1.5) {
-    console.log('note: normalize = kernel copy (copy_file_range, like cp) + fsync of the output; the fsync, which cp skips,');
-    console.log('      is what separates them on this disk (compare the cp + sync line).');
+    console.log('note: normalize = kernel copy (copy_file_range, like cp) with fdatasync running alongside it, then the');
+    console.log('      fsync before rename that crash safety needs and cp skips. When (cp + sync) / cp is itself near or');
+    console.log('      above 1.5, the disk cannot take the bytes as fast as cp fills the page cache: compare the lines above.');
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
