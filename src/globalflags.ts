@@ -49,7 +49,8 @@ export type Invocation =
 
 export const PLUGIN_NAME = 'ocifix';
 
-function parseBool(flag: string, raw: string): boolean {
+/** pflag's strconv.ParseBool, with its error text. */
+export function parseBool(flag: string, raw: string): boolean {
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
   throw new UsageError(`invalid argument "${raw}" for "${flag}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);

@@ -7,7 +7,7 @@
 import { COMMAND_WORDS } from './cli/commands.js';
 import type { OcifixContext } from './cli/context.js';
 import { reportError } from './cli/report.js';
-import { BUILDX_MISSING, findPlugin } from './exec/buildx-lookup.js';
+import { ensureBuildx } from './exec/buildx-lookup.js';
 import { Docker } from './exec/docker.js';
 import { ExecaRunner, signalNumber, type Runner } from './exec/runner.js';
 import { Cancellation } from './exec/signals.js';
@@ -23,14 +23,7 @@ export interface Streams {
 }
 
 async function forwardToBuildx(args: string[], ctx: OcifixContext): Promise<number> {
-  if (!findPlugin('buildx', ctx.env, ctx.globals.config)) {
-    // Not in any plugin dir we know of: ask docker itself before giving up (Desktop, odd setups).
-    const probe = await ctx.docker.buildx(['version'], { stdio: 'pipe' });
-    if (probe.exitCode !== 0) {
-      ctx.stderr.write(`docker ocifix: ${BUILDX_MISSING}\n`);
-      return 1;
-    }
-  }
+  await ensureBuildx(ctx.docker, ctx.env, ctx.globals.config);
   const r = await ctx.docker.buildx(args, { stdio: 'inherit' });
   return r.exitCode;
 }

@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { OcifixError } from '../errors.js';
+import type { Docker } from './docker.js';
 
 const SYSTEM_DIRS = [
   '/usr/local/lib/docker/cli-plugins',
@@ -42,3 +44,16 @@ export const BUILDX_MISSING =
   'docker buildx is not installed: docker-ocifix runs every build through it. Install the buildx plugin ' +
   '(Debian/Ubuntu: apt-get install docker-buildx-plugin from Docker\'s repository; or copy a buildx release binary to ' +
   '~/.docker/cli-plugins/docker-buildx and chmod +x it), then check with `docker buildx version`.';
+
+/**
+ * The buildx plugin's path when it is in a plugin dir we know of; otherwise ask docker itself
+ * (`docker buildx version`: Desktop, odd setups) before giving up. Returns undefined when buildx is
+ * reachable only through `docker buildx`; throws OcifixError (exit 1) with the install hint when it
+ * is not installed at all.
+ */
+export async function ensureBuildx(docker: Docker, env: NodeJS.ProcessEnv, configFlag?: string): Promise<string | undefined> {
+  const plugin = findPlugin('buildx', env, configFlag);
+  if (plugin) return plugin;
+  if ((await docker.buildx(['version'], { stdio: 'pipe' })).exitCode !== 0) throw new OcifixError(BUILDX_MISSING, 1);
+  return undefined;
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boolValue, lastValue, parseBuildArgs } from '../buildflags/args.js';
 import type { OcifixContext } from '../cli/context.js';
-import { BUILDX_MISSING, findPlugin } from '../exec/buildx-lookup.js';
+import { ensureBuildx } from '../exec/buildx-lookup.js';
 import { explainJson, explainText } from './explain.js';
 import { parseOcifixOptions } from './options.js';
 import { planBuild } from './planner.js';
@@ -49,11 +49,7 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
     say(`docker ocifix: ${plan.refusal}`);
     return 1;
   }
-  const plugin = findPlugin('buildx', ctx.env, ctx.globals.config);
-  if (!plugin && (await ctx.docker.buildx(['version'], { stdio: 'pipe' })).exitCode !== 0) {
-    say(`docker ocifix: ${BUILDX_MISSING}`);
-    return 1;
-  }
+  const plugin = await ensureBuildx(ctx.docker, ctx.env, ctx.globals.config);
   const runBuildx = (a: readonly string[], env: Record<string, string>) => startBuildx(ctx, plugin, a, env);
   if (plan.passthrough) return runBuildx(plan.buildxArgs, {});
 
