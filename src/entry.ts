@@ -5,6 +5,7 @@
  *  - `[globals] ocifix version|--version [--json]`: the health check scripts and installers run.
  * Every other call loads the CLI lazily (esbuild turns the dynamic import into a deferred init).
  */
+import { reportError } from './cli/report.js';
 import { splitInvocation } from './globalflags.js';
 import { metadataJson, versionText } from './metadata.js';
 
@@ -33,7 +34,6 @@ if (fast !== undefined) {
       process.exitCode = await main(argv);
     })
     .catch((error: unknown) => {
-      process.stderr.write(`docker ocifix: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
+      process.exitCode = reportError(error, process.stderr, argv.includes('-D') || argv.includes('--debug'));
     });
 }

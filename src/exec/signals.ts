@@ -2,9 +2,15 @@
  * Cancellation, as the docker CLI expects of a plugin:
  *  - DOCKER_CLI_PLUGIN_SOCKET (docker ≥ 25): connect to it; EOF on it means "cancel". On Linux the
  *    address is abstract: a leading '@' becomes '\0'. The CLI uses it when its stdout is not a TTY.
- *  - SIGINT/SIGTERM reach us directly (terminal, or a `kill`): forward them to the running child.
- * Whatever ended the run, the exit code is 128+signo (130/143) when a signal or cancel ended it,
- * otherwise exactly the child's.
+ *  - SIGINT/SIGTERM reach us directly (a terminal's Ctrl-C, or a `kill`).
+ * What reaches the running child:
+ *  - Ctrl-C on a terminal is delivered by the kernel to the whole foreground process group, child
+ *    included, so SIGINT is not sent again when stdin is a terminal (the docker CLI follows the same
+ *    rule); otherwise SIGINT, SIGTERM and a socket EOF are forwarded once per child.
+ *  - A third request to stop kills the children (SIGKILL), like the docker CLI's
+ *    "got 3 SIGTERM/SIGINTs, forcefully exiting".
+ * The exit code is 128+signo (130/143) when a signal or cancel ended the run, otherwise exactly the
+ * child's.
  */
 import { connect, type Socket } from 'node:net';
 
@@ -12,14 +18,25 @@ interface Killable {
   kill(signal?: NodeJS.Signals): boolean;
 }
 
+export interface CancellationOptions {
+  /** stdin is a terminal: the kernel delivers Ctrl-C to the whole process group. */
+  terminal?: boolean;
+}
+
 export class Cancellation {
-  private readonly children = new Set<Killable>();
+  private readonly children = new Map<Killable, boolean>();
   private socket: Socket | undefined;
+  private requests = 0;
+  private readonly terminal: boolean;
   /** The signal that asked us to stop, if any. */
   received: NodeJS.Signals | undefined;
 
+  constructor(options: CancellationOptions = {}) {
+    this.terminal = options.terminal ?? Boolean(process.stdin.isTTY);
+  }
+
   private readonly onSignal = (signal: NodeJS.Signals): void => {
-    this.cancel(signal);
+    this.cancel(signal, signal === 'SIGINT' && this.terminal);
   };
 
   install(env: NodeJS.ProcessEnv): void {
@@ -30,7 +47,7 @@ export class Cancellation {
       const path = addr.startsWith('@') ? `\0${addr.slice(1)}` : addr;
       const socket = connect({ path });
       socket.on('error', () => undefined); // old or absent CLI listener: nothing to cancel through
-      socket.on('end', () => this.cancel('SIGTERM'));
+      socket.on('end', () => this.cancel('SIGTERM', false));
       socket.resume();
       socket.unref();
       this.socket = socket;
@@ -44,15 +61,29 @@ export class Cancellation {
     this.socket = undefined;
   }
 
-  cancel(signal: NodeJS.Signals): void {
+  /**
+   * A request to stop. `deliveredToGroup`: the children already got this signal from the kernel.
+   */
+  cancel(signal: NodeJS.Signals, deliveredToGroup = false): void {
     this.received ??= signal;
-    for (const child of this.children) child.kill(signal);
+    this.requests++;
+    for (const [child, forwarded] of this.children) {
+      if (this.requests >= 3) child.kill('SIGKILL');
+      else if (!forwarded && !deliveredToGroup) {
+        child.kill(signal);
+        this.children.set(child, true);
+      }
+    }
   }
 
   /** Register a running child; returns the function that forgets it. */
   track(child: Killable): () => void {
-    if (this.received) child.kill(this.received);
-    this.children.add(child);
+    let forwarded = false;
+    if (this.received) {
+      child.kill(this.received);
+      forwarded = true;
+    }
+    this.children.set(child, forwarded);
     return () => this.children.delete(child);
   }
 }

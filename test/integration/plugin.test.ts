@@ -175,4 +175,23 @@ describe('cancellation and signals', () => {
     expect(r.exitCode).toBe(130);
     expect(pe.records().some((e) => e['event'] === 'cancelled')).toBe(true);
   });
+
+  it('Ctrl-C on a terminal reaches a directly started buildx once, not twice', async () => {
+    pe = makePluginEnv();
+    const dockerPath = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
+    // `script` gives the run a pty; writing ^C to it makes the kernel send SIGINT to the whole
+    // foreground process group (ocifix and the buildx it started for the build).
+    const child = execa('script', ['-q', '-e', '-c', `${binary} build __wait`, '/dev/null'], {
+      env: { ...pe.env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: dockerPath },
+      reject: false,
+      stdin: 'pipe',
+    });
+    await waitFor(() => pe!.records().some((r) => r['event'] === 'waiting'));
+    child.stdin!.write('\x03');
+    const r = await child;
+    const cancelled = pe.records().find((e) => e['event'] === 'cancelled');
+    expect(cancelled, r.stdout).toMatchObject({ how: 'SIGINT', seen: ['SIGINT'] });
+    expect(r.exitCode).toBe(130);
+  });
 });
+

@@ -20,9 +20,15 @@ process.stdout.write(`recording-buildx ${args.join(' ')}\n`);
 const exitArg = args.find((a) => a.startsWith('__exit='));
 if (exitArg) process.exit(Number(exitArg.slice('__exit='.length)));
 if (args.includes('__wait')) {
+  // Count every signal for a moment before exiting, so a test can tell one SIGINT from two.
+  const seen = [];
   const done = (how, code) => {
-    log({ event: 'cancelled', how });
-    process.exit(code);
+    seen.push(how);
+    if (seen.length > 1) return;
+    setTimeout(() => {
+      log({ event: 'cancelled', how, seen });
+      process.exit(code);
+    }, 400);
   };
   process.on('SIGINT', () => done('SIGINT', 130));
   process.on('SIGTERM', () => done('SIGTERM', 143));
