@@ -1,6 +1,7 @@
 /**
- * Names in an OCI image layout: the OCI `org.opencontainers.image.ref.name` grammar and the docker
- * image-reference grammar used by `io.containerd.image.name`. Pure functions, no I/O.
+ * Names in an OCI image layout: the OCI `org.opencontainers.image.ref.name` grammar, and helpers
+ * for the docker image names in `io.containerd.image.name` (parsed by src/registry/reference.ts,
+ * the one image-reference parser). Pure functions, no I/O.
  *
  * OCI image-spec (annotations.md, "Pre-Defined Annotation Keys"):
  *   ref       ::= component ("/" component)*
@@ -9,6 +10,7 @@
  *   separator ::= [-._:@+] | "--"
  * containers/image (skopeo) validates `oci:DIR:NAME` with exactly this grammar.
  */
+import { formatReference, parseReference, ReferenceSyntaxError, type ImageRef } from '../registry/reference.js';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 export const CONTAINERD_NAME = 'io.containerd.image.name';
@@ -21,87 +23,29 @@ export function isValidRefName(s: string): boolean {
   return REF_NAME_RE.test(s);
 }
 
-// distribution/reference grammar (docker/distribution reference/regexp.go).
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN_RE = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
-const PATH_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG_RE = /^[\w][\w.-]{0,127}$/;
-const DIGEST_RE = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-const NAME_MAX = 255;
-
-/** A docker image reference, fully qualified the way docker/containerd store it. */
-export interface DockerReference {
-  /** Registry host, e.g. `docker.io`, `ghcr.io`, `127.0.0.1:5000`. */
-  domain: string;
-  /** Repository path, e.g. `library/a`. */
-  path: string;
-  tag?: string;
-  digest?: string;
-}
-
 /**
- * Parse a docker image reference (`a:1`, `ghcr.io/o/a:1`, `a@sha256:…`) and normalize it the
- * way docker does (`a:1` → `docker.io/library/a:1`). No tag and no digest means `latest`,
- * like `docker tag`/buildx. Returns an error string instead of throwing.
+ * A docker image reference (`a:1`, `ghcr.io/o/a:1`, `a@sha256:…`) normalized the way docker does
+ * (`a:1` → `docker.io/library/a:1`, no tag and no digest → `latest`), by the one reference parser
+ * (src/registry/reference.ts). Returns the parser's message instead of throwing.
  */
-export function parseDockerReference(input: string): DockerReference | string {
-  if (input === '') return 'empty image reference';
-  if (input !== input.trim()) return 'image reference has surrounding spaces';
-  let rest = input;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST_RE.test(digest)) return `invalid digest "${digest}"`;
+function parseImageName(input: string): ImageRef | string {
+  try {
+    return parseReference(input);
+  } catch (error) {
+    if (error instanceof ReferenceSyntaxError) return error.message;
+    throw error;
   }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG_RE.test(tag)) return `invalid tag "${tag}"`;
-  }
-  if (rest === '') return 'missing repository name';
-  if (rest.length > NAME_MAX) return `repository name longer than ${NAME_MAX} characters`;
-  let domain = 'docker.io';
-  let path = rest;
-  const slash = rest.indexOf('/');
-  if (slash >= 0) {
-    const first = rest.slice(0, slash);
-    if (first.includes('.') || first.includes(':') || first === 'localhost' || first.toLowerCase() !== first) {
-      domain = first;
-      path = rest.slice(slash + 1);
-      if (!DOMAIN_RE.test(domain)) return `invalid registry host "${domain}"`;
-    }
-  }
-  if (domain === 'index.docker.io') domain = 'docker.io';
-  if (domain === 'docker.io' && !path.includes('/')) path = `library/${path}`;
-  for (const c of path.split('/')) {
-    if (!PATH_COMPONENT_RE.test(c)) {
-      return c.toLowerCase() !== c ? `repository name "${path}" must be lowercase` : `invalid repository name component "${c}"`;
-    }
-  }
-  if (tag === undefined && digest === undefined) tag = 'latest';
-  const ref: DockerReference = { domain, path };
-  if (tag !== undefined) ref.tag = tag;
-  if (digest !== undefined) ref.digest = digest;
-  return ref;
-}
-
-export function formatDockerReference(r: DockerReference): string {
-  return `${r.domain}/${r.path}${r.tag !== undefined ? `:${r.tag}` : ''}${r.digest !== undefined ? `@${r.digest}` : ''}`;
 }
 
 /** Normalized full name, or undefined when `s` is not a docker reference. */
 export function normalizeImageName(s: string): string | undefined {
-  const r = parseDockerReference(s);
-  return typeof r === 'string' ? undefined : formatDockerReference(r);
+  const r = parseImageName(s);
+  return typeof r === 'string' ? undefined : formatReference(r);
 }
 
 /** The tag part of a full image name (`docker.io/library/a:1` → `1`), if it has one. */
 export function tagOf(fullName: string): string | undefined {
-  const r = parseDockerReference(fullName);
+  const r = parseImageName(fullName);
   return typeof r === 'string' ? undefined : r.tag;
 }
 
@@ -111,7 +55,7 @@ export function tagOf(fullName: string): string | undefined {
  * (`docker.io/library/a:1`) and usually a `:`.
  */
 export function looksLikeFullName(s: string): boolean {
-  return /[/:@]/.test(s) && typeof parseDockerReference(s) !== 'string';
+  return /[/:@]/.test(s) && typeof parseImageName(s) !== 'string';
 }
 
 /** One name an image is known by in a layout: a tag (ref.name) and/or a full name. */
@@ -146,13 +90,13 @@ export type RefSelector = { kind: 'tag'; tag: string; raw: string } | { kind: 'f
 export function parseRefSelector(raw: string): RefSelector | string {
   if (raw.includes(',')) return `--ref "${raw}" holds a comma; give one name`;
   if (/[/:@]/.test(raw)) {
-    const r = parseDockerReference(raw);
+    const r = parseImageName(raw);
     if (typeof r === 'string') return `--ref "${raw}" is not a valid image name: ${r}`;
     if (r.tag === undefined) return `--ref "${raw}" has no tag; give NAME:TAG or a bare tag`;
     if (!isValidRefName(r.tag)) {
       return `--ref "${raw}": tag "${r.tag}" is not a valid OCI ref.name (letters and digits joined by single - . _ : @ + or --)`;
     }
-    const full = formatDockerReference(r);
+    const full = formatReference(r);
     return { kind: 'full', name: { tag: r.tag, full }, raw };
   }
   if (!isValidRefName(raw)) {

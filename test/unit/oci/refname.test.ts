@@ -92,6 +92,9 @@ describe('parseRefSelector (--ref)', () => {
   it.each(['a,b', 'v1_', 'A:1', `a@sha256:${'a'.repeat(64)}`, '-x'])('rejects %j with a message', (s) => {
     expect(typeof parseRefSelector(s)).toBe('string');
   });
+  it('an invalid image name carries the reference parser\'s (buildx\'s) message', () => {
+    expect(parseRefSelector('Bad/Ref:1')).toBe('--ref "Bad/Ref:1" is not a valid image name: invalid reference format: repository name (Ref) must be lowercase');
+  });
   it('matching', () => {
     const tag = parseRefSelector('2') as Exclude<ReturnType<typeof parseRefSelector>, string>;
     const full = parseRefSelector('a:2') as Exclude<ReturnType<typeof parseRefSelector>, string>;
