@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { AnnotationSyntaxError, ANNOTATION_TYPES, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
 import { lastValue, parseBoolValue, uses, values, type FlagUse, type ParsedBuildArgs } from '../buildflags/args.js';
 import { formatPlatform, parsePlatform, samePlatform, type Platform } from '../buildflags/platform.js';
+import { formatReference, parseReference, ReferenceSyntaxError, tagOnly, type ImageRef } from '../registry/reference.js';
 import type { BuilderFacts } from './types.js';
 
 export interface BuildEnv {
@@ -47,23 +48,34 @@ export function platformMatches(spec: string, target: string): boolean {
   return !!a && !!b && samePlatform(a, b);
 }
 
-/** The `name:tag-os-arch[-variant]` tag for one platform (split load). */
+function tryReference(name: string): ImageRef | undefined {
+  try {
+    return parseReference(name);
+  } catch (error) {
+    if (error instanceof ReferenceSyntaxError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The `name:tag-os-arch[-variant]` tag for one platform (split load): `latest` when the name has
+ * no tag; a name with a digest is written out in full, the digest dropped. A name buildx would reject anyway just gets the suffix appended.
+ */
 export function suffixedName(name: string, platform: string): string {
   const parsed = tryPlatform(platform);
   const suffix = (parsed ? formatPlatform(parsed) : platform).replace(/[^A-Za-z0-9_.-]+/g, '-');
-  const at = name.indexOf('@');
-  const base = at === -1 ? name : name.slice(0, at);
-  const slash = base.lastIndexOf('/');
-  const colon = base.lastIndexOf(':');
-  if (colon > slash) return `${base}-${suffix}`;
-  return `${base}:latest-${suffix}`;
+  const ref = tryReference(name);
+  if (!ref) return `${name}-${suffix}`;
+  const t = tagOnly(ref);
+  // keep the user's spelling (`app:dev` stays short) when the name is a plain NAME[:TAG]
+  if (ref.digest === undefined) return name.endsWith(`:${t.tag}`) ? `${name}-${suffix}` : `${name}:${t.tag}-${suffix}`;
+  return formatReference({ ...t, tag: `${t.tag}-${suffix}` });
 }
 
-/** The tag part of an image name (`latest` when none). */
-export function tagPart(name: string): string {
-  const slash = name.lastIndexOf('/');
-  const colon = name.lastIndexOf(':');
-  return colon > slash ? name.slice(colon + 1) : 'latest';
+/** The tag part of an image name (`latest` when none; undefined when it is no reference). */
+export function tagPart(name: string): string | undefined {
+  const ref = tryReference(name);
+  return ref ? tagOnly(ref).tag : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

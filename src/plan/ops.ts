@@ -7,6 +7,7 @@ import type { Docker } from '../exec/docker.js';
 import { OcifixError } from '../errors.js';
 import { normalizeLayout } from '../layout/normalize.js';
 import { annotateIndex, repointTag, verifyTag } from '../registry/ops.js';
+import { atDigest, formatReference, parseReference, tagOnly } from '../registry/reference.js';
 import type { PostStepOps, TagCheck } from './execute.js';
 
 export interface OpsOptions {
@@ -19,14 +20,17 @@ export interface OpsOptions {
   log?: (line: string) => void;
 }
 
-/** `name:tag@sha256:…` → `name@sha256:…` (imagetools sources by digest). */
-function repoAtDigest(ref: string, digest: string): string {
-  const at = ref.indexOf('@');
-  const base = at === -1 ? ref : ref.slice(0, at);
-  const slash = base.lastIndexOf('/');
-  const colon = base.lastIndexOf(':');
-  const repo = colon > slash ? base.slice(0, colon) : base;
-  return `${repo}@${digest}`;
+/**
+ * The `REPO:TAG@DIGEST` reference annotateIndex writes through: the tag the user pushed (`latest`
+ * when `-t` named none, as buildx does) checked to be at the pushed digest before the write.
+ */
+export function annotateTarget(ref: string, digest: string): string {
+  return formatReference({ ...tagOnly(parseReference(ref)), digest });
+}
+
+/** `name:tag` → `name@sha256:…` (the source of a re-point, by digest). */
+export function repoAtDigest(ref: string, digest: string): string {
+  return formatReference(atDigest(parseReference(ref), digest));
 }
 
 export function defaultOps(docker: Docker, opts: OpsOptions): PostStepOps {
@@ -48,7 +52,7 @@ export function defaultOps(docker: Docker, opts: OpsOptions): PostStepOps {
     async annotate(refs, digest, annotations) {
       const [first, ...others] = refs;
       if (!first) throw new OcifixError('internal: annotate without a tag');
-      const outcome = await annotateIndex(docker, `${first}@${digest}`, { set: annotations, tags: others }, registry);
+      const outcome = await annotateIndex(docker, annotateTarget(first, digest), { set: annotations, tags: others }, registry);
       return outcome.plan.result.digest;
     },
 

@@ -6,22 +6,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BuildxVersion } from '../helpers/stack.js';
-import { crane, describeResult, fixture, getManifest, ref, requireStack, skopeo, uniqueRepo, workDir } from '../helpers/stack.js';
+import { crane, describeResult, fixture, getManifest, ref, requireStack, skopeo, stack, uniqueRepo, workDir } from '../helpers/stack.js';
 import { notices, ocifixBuild } from './helpers.js';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
-async function multiNodePush(version: BuildxVersion, annotations: string[], extra: string[] = []) {
+async function multiNodePush(version: BuildxVersion, annotations: string[], extra: string[] = [], tags?: (repo: string) => string[]) {
   const repo = uniqueRepo(`f2-${version}`);
+  const names = tags ? tags(repo) : [ref(repo), ref(repo, 'latest')];
   const r = await ocifixBuild(
     [
       '--builder', 'multi', '--platform', 'linux/amd64,linux/arm64', ...annotations.flatMap((a) => ['--annotation', a]),
-      '--push', '-t', ref(repo), '-t', ref(repo, 'latest'), ...extra, fixture('scratch'),
+      '--push', ...names.flatMap((t) => ['-t', t]), ...extra, fixture('scratch'),
     ],
     { version },
   );
   expect(r.exitCode, describeResult(r)).toBe(0);
-  expect(r.stderr).toContain(`merging manifest list ${ref(repo)}`);
+  expect(r.stderr).toContain(`merging manifest list ${names[0]}`);
   return { repo, r };
 }
 
@@ -55,6 +56,18 @@ describe('fix 2: index annotations through a multi-node merge', () => {
     expect(JSON.parse(sk.stdout).annotations).toEqual({ 'org.example.ocifix': 'repro2' });
     const cr = await crane(['digest', ref(repo, 'latest'), '--insecure']);
     expect(cr.stdout.trim()).toBe(index.digest);
+  });
+
+  it('buildx v0.15.1, -t without a tag: the annotated index is written to :latest', async () => {
+    const { repo, r } = await multiNodePush('v0.15.1', ['index:org.example.ocifix=untagged'], [], (repo) => [`${stack().registry}/${repo}`]);
+    expect(notices(r)).toEqual([
+      expect.stringMatching(/^ocifix: buildx 0\.15\.1 drops index annotations/),
+      expect.stringMatching(/^ocifix: after the push, the tag .* is checked/),
+      expect.stringMatching(/^ocifix: added index:org\.example\.ocifix=untagged to /),
+    ]);
+    const index = await getManifest(repo, 'latest');
+    expect(index.mediaType).toBe(OCI_INDEX);
+    expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'untagged' });
   });
 
   it('buildx v0.15.1 with a multi-type prefix: one flag per type, so index AND manifests get it', async () => {
