@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { childDescriptors, type Descriptor, isIndexMediaType, isManifestMediaType, LayoutFormatError, MAX_MANIFEST_BYTES, parseDigest } from '../oci/layout.js';
+import { parseOciDigest, type ParsedDigest } from '../oci/digest.js';
+import { childDescriptors, type Descriptor, isIndexMediaType, isManifestMediaType, LayoutFormatError, MAX_MANIFEST_BYTES } from '../oci/layout.js';
 import type { LayoutSource } from './source.js';
 
 export interface VerifyResult {
@@ -44,7 +45,7 @@ export async function verifyBlobs(src: LayoutSource, roots: Array<{ d: Descripto
     }
     result.checked += 1;
     result.bytes += size;
-    const alg = (parseDigest(d.digest) as { algorithm: string; encoded: string }).algorithm;
+    const alg = (parseOciDigest(d.digest) as ParsedDigest).algorithm;
     let body: Buffer | undefined;
     const isJson = isIndexMediaType(d.mediaType) || isManifestMediaType(d.mediaType);
     if (isJson) {

@@ -3,6 +3,7 @@
  * image-index.md, descriptor.md). Parsing and validation only; no I/O. Every error message names
  * the file (the caller passes the label it should use) and says what is wrong.
  */
+import { parseOciDigest } from './digest.js';
 
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -39,28 +40,9 @@ export class LayoutFormatError extends Error {
   override name = 'LayoutFormatError';
 }
 
-const DIGEST_RE = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
-const REGISTERED: Record<string, RegExp> = { sha256: /^[a-f0-9]{64}$/, sha512: /^[a-f0-9]{128}$/ };
-
-export interface ParsedDigest {
-  algorithm: string;
-  encoded: string;
-}
-
-/** Validate a digest string (descriptor.md "Digests"); registered algorithms are checked strictly. */
-export function parseDigest(digest: string): ParsedDigest | string {
-  const m = DIGEST_RE.exec(digest);
-  if (!m) return `"${digest}" is not a digest (algorithm:encoded)`;
-  const algorithm = m[1]!;
-  const encoded = m[2]!;
-  const strict = REGISTERED[algorithm];
-  if (strict && !strict.test(encoded)) return `"${digest}" is not a valid ${algorithm} digest (${algorithm === 'sha256' ? 64 : 128} lowercase hex digits)`;
-  return { algorithm, encoded };
-}
-
 /** Path of a blob inside the layout, relative to its root (`blobs/sha256/<hex>`). */
 export function blobPath(digest: string): string {
-  const d = parseDigest(digest);
+  const d = parseOciDigest(digest);
   if (typeof d === 'string') throw new LayoutFormatError(d);
   return `blobs/${d.algorithm}/${d.encoded}`;
 }
@@ -74,7 +56,7 @@ export function validateDescriptor(v: unknown, where: string): Descriptor {
   if (!isPlainObject(v)) throw new LayoutFormatError(`${where} is not a JSON object`);
   if (typeof v.mediaType !== 'string' || v.mediaType === '') throw new LayoutFormatError(`${where} has no "mediaType" string`);
   if (typeof v.digest !== 'string') throw new LayoutFormatError(`${where} has no "digest" string`);
-  const d = parseDigest(v.digest);
+  const d = parseOciDigest(v.digest);
   if (typeof d === 'string') throw new LayoutFormatError(`${where}: ${d}`);
   if (typeof v.size !== 'number' || !Number.isSafeInteger(v.size) || v.size < 0) {
     throw new LayoutFormatError(`${where} has no valid "size" (a non-negative integer)`);

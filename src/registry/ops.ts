@@ -16,10 +16,11 @@ import { annotationId, AnnotationSyntaxError, IMAGETOOLS_WRAPPER, parseAnnotatio
 import { goQuote, parsePlatform, PlatformSyntaxError } from '../buildflags/platform.js';
 import type { Docker } from '../exec/docker.js';
 import { OcifixError, UsageError } from '../errors.js';
+import { parseDigest } from '../oci/digest.js';
 import { Imagetools, RegistryError } from './imagetools.js';
 import { asIndex, resolveBytes, type Index, type Resolved } from './manifest.js';
 import { checkTag, diffIndexes, planAnnotate, planRetag, type Plan, type Removal, type VerifyExpectation, type VerifyReport } from './plan.js';
-import { atDigest, formatReference, parseDigest, parseReference, tagOnly, type ImageRef } from './reference.js';
+import { atDigest, formatReference, parseReference, tagOnly, type ImageRef } from './reference.js';
 
 export interface RegistryOptions {
   /** `--builder` for imagetools; default BUILDX_BUILDER from env, then buildx's current builder. */

@@ -2,9 +2,10 @@
  * Image references, parsed like buildx's `imagetools.ParseLocation` for registry references:
  * `reference.ParseNormalizedNamed` (github.com/distribution/reference v0.6.0) + `TagNameOnly`
  * (`:latest` when neither tag nor digest is given). Digests are validated like
- * github.com/opencontainers/go-digest v1.0.0. Pure: no I/O. Error messages are the Go ones.
+ * github.com/opencontainers/go-digest v1.0.0 (src/oci/digest.ts). Pure: no I/O. Error messages are the Go ones.
  */
 import { UsageError } from '../errors.js';
+import { DIGEST_PATTERN, digestError } from '../oci/digest.js';
 
 /** A malformed reference or digest; message is what buildx prints after `ERROR: `. */
 export class ReferenceSyntaxError extends UsageError {
@@ -30,7 +31,6 @@ const separator = '(?:[._]|__|[-]+)';
 const domainNameComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const optionalPort = '(?::[0-9]+)?';
 const tagPat = '[\\w][\\w.-]{0,127}';
-const digestPat = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9A-Fa-f]{32,}';
 const ipv6address = '\\[(?:[a-fA-F0-9:]+)\\]';
 const domainName = `${domainNameComponent}(?:\\.${domainNameComponent})*`;
 const host = `(?:${domainName}|${ipv6address})`;
@@ -39,32 +39,10 @@ const pathComponent = `${alphanumeric}(?:${separator}${alphanumeric})*`;
 const remoteName = `${pathComponent}(?:/${pathComponent})*`;
 const namePat = `(?:${domainAndPort}/)?${remoteName}`;
 
-const REFERENCE_RE = new RegExp(`^(${namePat})(?::(${tagPat}))?(?:@(${digestPat}))?$`);
+const REFERENCE_RE = new RegExp(`^(${namePat})(?::(${tagPat}))?(?:@(${DIGEST_PATTERN}))?$`);
 const ANCHORED_NAME_RE = new RegExp(`^(?:(${domainAndPort})/)?(${remoteName})$`);
 const ANCHORED_IDENTIFIER_RE = /^[a-f0-9]{64}$/;
-const ANCHORED_DIGEST_RE = new RegExp(`^${digestPat}$`);
 const TAG_RE = new RegExp(`^${tagPat}$`);
-
-const DIGEST_HEX: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
-
-/** go-digest `Digest.Validate`: returns the error text, or undefined when valid. */
-export function digestError(d: string): string | undefined {
-  const i = d.indexOf(':');
-  if (i <= 0 || i + 1 === d.length) return 'invalid checksum digest format';
-  const alg = d.slice(0, i);
-  const enc = d.slice(i + 1);
-  const size = DIGEST_HEX[alg];
-  if (size === undefined) return ANCHORED_DIGEST_RE.test(d) ? 'unsupported digest algorithm' : 'invalid checksum digest format';
-  if (enc.length !== size) return 'invalid checksum digest length';
-  return /^[a-f0-9]+$/.test(enc) ? undefined : 'invalid checksum digest format';
-}
-
-/** A `--digest` style value: `sha256:<64 hex>`. Throws ReferenceSyntaxError with go-digest's text. */
-export function parseDigest(d: string): string {
-  const err = digestError(d);
-  if (err) throw new ReferenceSyntaxError(`invalid digest ${JSON.stringify(d)}: ${err}`);
-  return d;
-}
 
 function splitDockerDomain(name: string): [string, string] {
   const slash = name.indexOf('/');
