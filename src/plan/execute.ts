@@ -7,7 +7,9 @@
  * Exit code: buildx's when it fails (after the failure steps); 0 when every step passed; a failing
  * step stops the sequence with its own message and exit code (1 unless the error says otherwise).
  */
-import { readFile, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { OcifixError } from '../errors.js';
 import type { BuildPlan, PostStep } from './types.js';
 
@@ -22,12 +24,19 @@ export interface PostStepOps {
   buildx(args: readonly string[], env: Record<string, string>): Promise<number>;
   /** Normalize an OCI layout (dir or tar) in place to one index.json entry named `ref`; returns a summary. */
   normalize(path: string, ref: string): Promise<string>;
-  /** Add annotations to the index at refs[0]@digest, writing it to every ref; returns the new index digest. */
-  annotate(refs: readonly string[], digest: string, annotations: readonly string[]): Promise<string>;
+  /** Add annotations to the index at refs[0]@digest, writing it to every ref; returns the new index's descriptor. */
+  annotate(refs: readonly string[], digest: string, annotations: readonly string[]): Promise<IndexDescriptor>;
   /** Problems found when reading `ref` back (empty = the annotations are there). */
   verifyAnnotations(ref: string, annotations: readonly string[]): Promise<string[]>;
   /** Make `ref` resolve to `digest` (compare-and-swap re-point when it does not). */
   ensureTag(ref: string, digest: string): Promise<TagCheck>;
+}
+
+/** The index an annotate step wrote. */
+export interface IndexDescriptor {
+  digest: string;
+  mediaType: string;
+  size: number;
 }
 
 export interface ExecuteIO {
@@ -84,6 +93,37 @@ export async function pushedDigest(path: string): Promise<string> {
     throw new OcifixError(`buildx's metadata file ${path} has no containerimage.digest, so the pushed digest is unknown; the tags were not checked`);
   }
   return d;
+}
+
+/**
+ * Point the user's metadata file at the annotated index: `containerimage.digest` and, when
+ * present, `containerimage.descriptor` (digest, size, media type), where they named `from`.
+ * Atomic: a temporary file next to it, then rename. Returns false when it named another digest.
+ */
+export async function rewriteMetadata(path: string, from: string, to: IndexDescriptor): Promise<boolean> {
+  let meta: Record<string, unknown>;
+  let mode: number;
+  try {
+    meta = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    mode = (await stat(path)).mode & 0o7777;
+  } catch (error) {
+    throw new OcifixError(`cannot update ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it still names ${from}, not the annotated index ${to.digest}`);
+  }
+  if (meta['containerimage.digest'] !== from) return false;
+  meta['containerimage.digest'] = to.digest;
+  const desc = meta['containerimage.descriptor'];
+  if (typeof desc === 'object' && desc !== null && (desc as Record<string, unknown>)['digest'] === from) {
+    Object.assign(desc, { mediaType: to.mediaType, digest: to.digest, size: to.size });
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.ocifix-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, JSON.stringify(meta, null, 2), { mode });
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new OcifixError(`cannot update ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it still names ${from}, not the annotated index ${to.digest}`);
+  }
+  return true;
 }
 
 function describe(step: PostStep): string {
@@ -163,8 +203,11 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
           }
           case 'annotate': {
             const from = await currentDigest();
-            digest = await ops.annotate(step.refs, from, step.annotations);
-            note(`ocifix: added ${step.annotations.join(', ')} to ${step.refs.join(', ')} (index ${from} → ${digest})`);
+            const annotated = await ops.annotate(step.refs, from, step.annotations);
+            digest = annotated.digest;
+            const meta = plan.metadataFile && !plan.metadataFile.temporary && digest !== from && (await rewriteMetadata(plan.metadataFile.path, from, annotated));
+            const metaNote = meta ? `; ${plan.metadataFile!.path} now names the annotated index` : '';
+            note(`ocifix: added ${step.annotations.join(', ')} to ${step.refs.join(', ')} (index ${from} → ${digest})${metaNote}`);
             break;
           }
           case 'verify-annotations': {

@@ -53,7 +53,8 @@ export function defaultOps(docker: Docker, opts: OpsOptions): PostStepOps {
       const [first, ...others] = refs;
       if (!first) throw new OcifixError('internal: annotate without a tag');
       const outcome = await annotateIndex(docker, annotateTarget(first, digest), { set: annotations, tags: others }, registry);
-      return outcome.plan.result.digest;
+      const { digest: d, mediaType, size } = outcome.plan.result;
+      return { digest: d, mediaType, size };
     },
 
     async verifyAnnotations(ref, annotations) {

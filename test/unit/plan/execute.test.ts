@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OcifixError } from '../../../src/errors.js';
-import { executePlan, type PostStepOps, type TagCheck } from '../../../src/plan/execute.js';
+import { executePlan, rewriteMetadata, type PostStepOps, type TagCheck } from '../../../src/plan/execute.js';
 import { explainText } from '../../../src/plan/explain.js';
 import type { BuildPlan, PostStep } from '../../../src/plan/types.js';
 
@@ -33,7 +33,7 @@ function ops(opts: { build?: () => number; tags?: Record<string, TagCheck>; anno
     },
     async annotate(refs, digest, annotations) {
       log.push(`annotate ${refs.join(',')} ${digest} ${annotations.join(',')}`);
-      return opts.annotateTo ?? digest;
+      return { digest: opts.annotateTo ?? digest, mediaType: 'application/vnd.oci.image.index.v1+json', size: 1234 };
     },
     async verifyAnnotations(ref, annotations) {
       log.push(`verify-annotations ${ref} ${annotations.join(',')}`);
@@ -153,6 +153,42 @@ describe('executePlan', () => {
     const code = await executePlan(plan([{ kind: 'verify-annotations', when: 'success', refs: ['r/a:1'], annotations: ['index:k=v'] }]), o, out.io);
     expect(code).toBe(1);
     expect(out.lines).toEqual(['docker ocifix: check annotations of r/a:1: the pushed index lacks annotations that were asked for: index annotation k is absent, expected "v"']);
+  });
+});
+
+describe('the user\'s metadata file after annotate', () => {
+  it('names the annotated index (digest and descriptor), written atomically', async () => {
+    const dir = tmp();
+    const meta = join(dir, 'meta.json');
+    const written = { 'containerimage.digest': D1, 'containerimage.descriptor': { mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json', digest: D1, size: 99 }, 'image.name': 'r/a:1' };
+    const { o } = ops({ build: () => (writeFileSync(meta, JSON.stringify(written)), 0), annotateTo: D2 });
+    const out = io();
+    const code = await executePlan(
+      plan(
+        [
+          { kind: 'annotate', when: 'success', refs: ['r/a:1'], annotations: ['index:k=v'] },
+          { kind: 'verify-tags', when: 'success', refs: ['r/a:1'] },
+        ],
+        { metadataFile: { path: meta, temporary: false } },
+      ),
+      o,
+      out.io,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(meta, 'utf8'))).toEqual({
+      'containerimage.digest': D2,
+      'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json', digest: D2, size: 1234 },
+      'image.name': 'r/a:1',
+    });
+    expect(readdirSync(dir)).toEqual(['meta.json']);
+    expect(out.lines).toEqual([`ocifix: added index:k=v to r/a:1 (index ${D1} → ${D2}); ${meta} now names the annotated index`]);
+  });
+
+  it('a metadata file naming another digest is left alone', async () => {
+    const meta = join(tmp(), 'meta.json');
+    writeFileSync(meta, JSON.stringify({ 'containerimage.digest': D2 }));
+    expect(await rewriteMetadata(meta, D1, { digest: D2, mediaType: 'x', size: 1 })).toBe(false);
+    expect(JSON.parse(readFileSync(meta, 'utf8'))).toEqual({ 'containerimage.digest': D2 });
   });
 });
 

@@ -4,7 +4,7 @@ const calls: Array<{ fn: string; args: unknown[] }> = [];
 vi.mock('../../../src/registry/ops.js', () => ({
   annotateIndex: vi.fn(async (...args: unknown[]) => {
     calls.push({ fn: 'annotateIndex', args });
-    return { plan: { result: { digest: `sha256:${'b'.repeat(64)}` } } };
+    return { plan: { result: { digest: `sha256:${'b'.repeat(64)}`, mediaType: 'application/vnd.oci.image.index.v1+json', size: 7 } } };
   }),
   repointTag: vi.fn(async (...args: unknown[]) => {
     calls.push({ fn: 'repointTag', args });
@@ -46,7 +46,7 @@ describe('defaultOps', () => {
 
   it('annotate of an untagged -t writes through :latest at the pushed digest', async () => {
     const out = await ops().annotate(['127.0.0.1:5000/app', '127.0.0.1:5000/app:v2'], D, ['index:k=v']);
-    expect(out).toBe(`sha256:${'b'.repeat(64)}`);
+    expect(out).toEqual({ digest: `sha256:${'b'.repeat(64)}`, mediaType: 'application/vnd.oci.image.index.v1+json', size: 7 });
     expect(calls).toHaveLength(1);
     expect(calls[0]!.args[1]).toBe(`127.0.0.1:5000/app:latest@${D}`);
     expect(calls[0]!.args[2]).toEqual({ set: ['index:k=v'], tags: ['127.0.0.1:5000/app:v2'] });
