@@ -6,7 +6,7 @@
  */
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import type { Descriptor } from '../oci/layout.js';
+import { type Descriptor, mediaKind } from '../oci/media.js';
 import { MODES } from '../oci/plan.js';
 import { CONTAINERD_NAME, REF_NAME } from '../oci/refname.js';
 import { normalizeLayout, type NormalizeOptions, type NormalizeReport } from '../layout/normalize.js';
@@ -19,15 +19,9 @@ function shortDigest(d: string): string {
   return i >= 0 ? d.slice(0, i + 13) : d;
 }
 
-function kindOf(mediaType: string): string {
-  if (mediaType.endsWith('index.v1+json') || mediaType.endsWith('manifest.list.v2+json')) return 'index';
-  if (mediaType.endsWith('manifest.v1+json') || mediaType.endsWith('manifest.v2+json')) return 'manifest';
-  return mediaType;
-}
-
 function entryLine(d: Descriptor, i: number): string {
   const a = d.annotations ?? {};
-  const parts = [`  [${i}] ${shortDigest(d.digest)} ${kindOf(d.mediaType)} ${d.size}B`];
+  const parts = [`  [${i}] ${shortDigest(d.digest)} ${mediaKind(d.mediaType)} ${d.size}B`];
   parts.push(a[REF_NAME] !== undefined ? `ref.name=${a[REF_NAME]}` : 'ref.name=(none)');
   if (a[CONTAINERD_NAME] !== undefined) parts.push(`image.name=${a[CONTAINERD_NAME]}`);
   return parts.join('  ');

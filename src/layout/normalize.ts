@@ -11,7 +11,8 @@
 import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
-import { type Descriptor, LayoutFormatError, OCI_LAYOUT_CONTENT, parseIndexJson, parseOciLayout, serializeIndexJson } from '../oci/layout.js';
+import { LayoutFormatError, OCI_LAYOUT_CONTENT, parseIndexJson, parseOciLayout, serializeIndexJson } from '../oci/layout.js';
+import type { Descriptor } from '../oci/media.js';
 import { type Change, type ImageSummary, type KeptRef, type Mode, MODES, planNormalize } from '../oci/plan.js';
 import { parseRefSelector } from '../oci/refname.js';
 import { cleanStaleTemps } from './atomic.js';

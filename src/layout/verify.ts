@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { parseOciDigest, type ParsedDigest } from '../oci/digest.js';
-import { childDescriptors, type Descriptor, isIndexMediaType, isManifestMediaType, LayoutFormatError, MAX_MANIFEST_BYTES } from '../oci/layout.js';
+import { childDescriptors, LayoutFormatError, MAX_MANIFEST_BYTES } from '../oci/layout.js';
+import { type Descriptor, isImageManifestMediaType, isIndexMediaType } from '../oci/media.js';
 import type { LayoutSource } from './source.js';
 
 export interface VerifyResult {
@@ -47,7 +48,7 @@ export async function verifyBlobs(src: LayoutSource, roots: Array<{ d: Descripto
     result.bytes += size;
     const alg = (parseOciDigest(d.digest) as ParsedDigest).algorithm;
     let body: Buffer | undefined;
-    const isJson = isIndexMediaType(d.mediaType) || isManifestMediaType(d.mediaType);
+    const isJson = isIndexMediaType(d.mediaType) || isImageManifestMediaType(d.mediaType);
     if (isJson) {
       if (size > MAX_MANIFEST_BYTES) throw new InputError(`${label} is ${size} bytes; a ${d.mediaType} over ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB is not plausible — refusing to read it`);
       body = await src.readBlob(d.digest, size);

@@ -4,11 +4,7 @@
  * the file (the caller passes the label it should use) and says what is wrong.
  */
 import { parseOciDigest } from './digest.js';
-
-export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+import { type Descriptor, isImageManifestMediaType, isIndexMediaType, MEDIA } from './media.js';
 
 /** imageLayoutVersion values this tool knows (image-spec v1.0.0 through v1.1.x all use 1.0.0). */
 export const KNOWN_LAYOUT_VERSIONS = ['1.0.0'] as const;
@@ -18,15 +14,6 @@ export const OCI_LAYOUT_CONTENT = '{"imageLayoutVersion":"1.0.0"}';
 export const MAX_INDEX_JSON_BYTES = 16 * 1024 * 1024;
 export const MAX_OCI_LAYOUT_BYTES = 64 * 1024;
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
-
-/** A descriptor as found in index.json. Unknown fields are carried through untouched. */
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-  [key: string]: unknown;
-}
 
 export interface IndexJson {
   schemaVersion: 2;
@@ -80,8 +67,8 @@ export function parseIndexJson(text: string, label: string): IndexJson {
   }
   if (!isPlainObject(v)) throw new LayoutFormatError(`${label} is not a JSON object`);
   if (v.schemaVersion !== 2) throw new LayoutFormatError(`${label}: "schemaVersion" must be 2 (found ${JSON.stringify(v.schemaVersion) ?? 'nothing'})`);
-  if (v.mediaType !== undefined && v.mediaType !== OCI_INDEX) {
-    throw new LayoutFormatError(`${label}: "mediaType" is ${JSON.stringify(v.mediaType)}; an OCI layout's index.json must be "${OCI_INDEX}"`);
+  if (v.mediaType !== undefined && v.mediaType !== MEDIA.ociIndex) {
+    throw new LayoutFormatError(`${label}: "mediaType" is ${JSON.stringify(v.mediaType)}; an OCI layout's index.json must be "${MEDIA.ociIndex}"`);
   }
   if (!Array.isArray(v.manifests)) throw new LayoutFormatError(`${label} has no "manifests" array`);
   v.manifests.forEach((m, i) => validateDescriptor(m, `${label}: manifests[${i}]`));
@@ -112,23 +99,13 @@ export function serializeIndexJson(index: IndexJson): string {
   return JSON.stringify(index);
 }
 
-const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_LIST]);
-const MANIFEST_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST]);
-
-export function isIndexMediaType(mt: string): boolean {
-  return INDEX_TYPES.has(mt);
-}
-export function isManifestMediaType(mt: string): boolean {
-  return MANIFEST_TYPES.has(mt);
-}
-
 /**
  * The descriptors a manifest or image index blob refers to (image index: its manifests; image
  * manifest: config and layers). `subject` is not followed: it may legitimately live elsewhere.
  * Returns undefined for media types that are not manifests or indexes.
  */
 export function childDescriptors(mediaType: string, text: string, label: string): Descriptor[] | undefined {
-  if (!INDEX_TYPES.has(mediaType) && !MANIFEST_TYPES.has(mediaType)) return undefined;
+  if (!isIndexMediaType(mediaType) && !isImageManifestMediaType(mediaType)) return undefined;
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -136,7 +113,7 @@ export function childDescriptors(mediaType: string, text: string, label: string)
     throw new LayoutFormatError(`${label} is not valid JSON (${(error as Error).message}) but its descriptor says ${mediaType}`);
   }
   if (!isPlainObject(v)) throw new LayoutFormatError(`${label} is not a JSON object but its descriptor says ${mediaType}`);
-  if (INDEX_TYPES.has(mediaType)) {
+  if (isIndexMediaType(mediaType)) {
     if (!Array.isArray(v.manifests)) throw new LayoutFormatError(`${label} (${mediaType}) has no "manifests" array`);
     return v.manifests.map((m, i) => validateDescriptor(m, `${label}: manifests[${i}]`));
   }

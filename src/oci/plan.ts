@@ -9,7 +9,8 @@
  *            buildx ≥ 0.20 shape, so `skopeo … oci:DIR:TAG` finds every tag
  */
 import { OcifixError } from '../errors.js';
-import { type Descriptor, type IndexJson, contentKey, jsonEqual, OCI_LAYOUT_CONTENT } from './layout.js';
+import { type IndexJson, contentKey, jsonEqual, OCI_LAYOUT_CONTENT } from './layout.js';
+import type { Descriptor } from './media.js';
 import {
   CONTAINERD_NAME,
   type ImageName,

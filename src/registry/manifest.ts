@@ -1,43 +1,15 @@
 /**
- * OCI / Docker manifest and index shapes, classification, and a byte-exact model of how buildx
- * (Go `encoding/json`) re-serializes an index, so a planned result can be hashed before it is
- * written. Pure: no I/O.
+ * The index shape, classification of registry bytes (media types and the descriptor type are in
+ * src/oci/media.ts), and a byte-exact model of how buildx (Go `encoding/json`) re-serializes an
+ * index, so a planned result can be hashed before it is written. Pure: no I/O.
  */
 import { createHash } from 'node:crypto';
 import { formatPlatform, samePlatform, type Platform } from '../buildflags/platform.js';
-
-export const MEDIA = {
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
-  dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
-} as const;
+import { type Descriptor, isIndexMediaType, isManifestMediaType, type JsonPlatform, MEDIA } from '../oci/media.js';
 
 export const ATTESTATION_TYPE_KEY = 'vnd.docker.reference.type';
 export const ATTESTATION_DIGEST_KEY = 'vnd.docker.reference.digest';
 export const ATTESTATION_TYPE = 'attestation-manifest';
-
-/** The OCI platform object as it appears in JSON. */
-export interface JsonPlatform {
-  architecture: string;
-  os: string;
-  'os.version'?: string;
-  'os.features'?: string[];
-  variant?: string;
-}
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  urls?: string[];
-  annotations?: Record<string, string>;
-  data?: string;
-  platform?: JsonPlatform;
-  artifactType?: string;
-}
 
 export interface Index {
   schemaVersion: number;
@@ -64,16 +36,6 @@ export function sha256(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-export function isIndexType(mt: string | undefined): boolean {
-  return mt === MEDIA.ociIndex || mt === MEDIA.dockerList;
-}
-export function isManifestType(mt: string | undefined): boolean {
-  return mt === MEDIA.ociManifest || mt === MEDIA.dockerManifest || mt === MEDIA.dockerSchema1 || mt === MEDIA.dockerSchema1Signed;
-}
-export function isDockerType(mt: string | undefined): boolean {
-  return (mt ?? '').startsWith('application/vnd.docker.');
-}
-
 /** containerd's `detectMediaType` for bodies without a mediaType field. */
 function detectMediaType(body: Record<string, unknown>): string {
   if (typeof body['mediaType'] === 'string' && body['mediaType']) return body['mediaType'];
@@ -88,7 +50,7 @@ export function resolveBytes(bytes: Buffer): Resolved {
   const body = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error('manifest is not a JSON object');
   const mediaType = detectMediaType(body);
-  const kind = isIndexType(mediaType) ? 'index' : isManifestType(mediaType) ? 'manifest' : 'unknown';
+  const kind = isIndexMediaType(mediaType) ? 'index' : isManifestMediaType(mediaType) ? 'manifest' : 'unknown';
   return { digest: sha256(bytes), mediaType, size: bytes.length, kind, body, bytes };
 }
 

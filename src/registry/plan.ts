@@ -18,18 +18,16 @@
 import { formatAnnotation, type Annotation } from '../buildflags/annotations.js';
 import { formatPlatform, goQuote, type Platform } from '../buildflags/platform.js';
 import { OcifixError, UsageError } from '../errors.js';
+import { type Descriptor, isDockerMediaType, MEDIA } from '../oci/media.js';
 import {
   asIndex,
   descriptorPlatform,
   isAttestation,
-  isDockerType,
   marshalDescriptorCompact,
   marshalIndexLikeGo,
   matchesPlatform,
-  MEDIA,
   normalizeDescriptor,
   sha256,
-  type Descriptor,
   type Index,
   type Resolved,
 } from './manifest.js';
@@ -189,7 +187,7 @@ export function planAnnotate(input: AnnotateInput): Plan {
   const index = requireIndex(ref, current, 'annotating it');
   const before = flattenLikeBuildx(index.manifests ?? []);
   if (before.length === 0) throw new RefusedError(`${ref} is an empty index (no manifests); nothing to annotate`);
-  if (before.every((d) => isDockerType(d.mediaType))) {
+  if (before.every((d) => isDockerMediaType(d.mediaType))) {
     throw new RefusedError(
       `every manifest in ${ref} uses a Docker media type (${[...new Set(before.map((d) => d.mediaType))].join(', ')}): ` +
         `buildx imagetools only writes annotations into OCI indexes and would silently drop them. ` +

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OcifixError } from '../../../src/errors.js';
-import type { Descriptor, IndexJson } from '../../../src/oci/layout.js';
+import type { IndexJson } from '../../../src/oci/layout.js';
+import type { Descriptor } from '../../../src/oci/media.js';
 import { type Mode, planNormalize, type PlanOptions } from '../../../src/oci/plan.js';
 import { parseRefSelector, type RefSelector } from '../../../src/oci/refname.js';
 

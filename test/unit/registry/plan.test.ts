@@ -4,7 +4,8 @@ import { Docker } from '../../../src/exec/docker.js';
 import type { Runner } from '../../../src/exec/runner.js';
 import { UsageError } from '../../../src/errors.js';
 import { Imagetools } from '../../../src/registry/imagetools.js';
-import { goJsonString, marshalIndexLikeGo, MEDIA, resolveBytes, sha256, type Index, type Resolved } from '../../../src/registry/manifest.js';
+import { MEDIA } from '../../../src/oci/media.js';
+import { goJsonString, marshalIndexLikeGo, resolveBytes, sha256, type Index, type Resolved } from '../../../src/registry/manifest.js';
 import { checkTag, flattenLikeBuildx, planAnnotate, planRetag, RefusedError, type Removal } from '../../../src/registry/plan.js';
 import { parseReference } from '../../../src/registry/reference.js';
 
