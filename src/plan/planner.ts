@@ -467,6 +467,8 @@ export function planBuild(input: PlanInput): PlanResult {
     if (userMeta !== undefined && userMeta !== '') metadataFile = { path: userMeta, temporary: false };
     else {
       metadataFile = { path: input.tempMetadataFile, temporary: true };
+      // `--metadata-file=""` last means none (pflag: the last wins, and it would override ours): drop them all
+      for (const u of uses(p, 'metadata-file')) mainEdits.push({ op: 'remove', use: u });
       mainEdits.push({ op: 'insert', at: 0, tokens: [`--metadata-file=${input.tempMetadataFile}`] });
       if (env.BUILDX_METADATA_PROVENANCE === undefined) buildxEnv['BUILDX_METADATA_PROVENANCE'] = 'disabled';
     }

@@ -109,6 +109,23 @@ const cases: Case[] = [
     steps: ['verify-tags r/a:1'],
     notices: [/read from m\.json/],
   },
+  {
+    name: 'push with --metadata-file="" last: none given, so the empty flags go and the temporary one is the only one',
+    args: ['--push', '--metadata-file', 'm.json', '-t', 'r/a:1', '--metadata-file=', '.'],
+    rounds: [],
+    buildx: ['build', `--metadata-file=${TMP}`, '--push', '-t', 'r/a:1', '.'],
+    buildxEnv: { BUILDX_METADATA_PROVENANCE: 'disabled' },
+    steps: ['verify-tags r/a:1', `remove-temp ${TMP}`],
+    notices: [/\(read from a temporary --metadata-file\)/],
+  },
+  {
+    name: 'push with an empty --metadata-file before a real one: the real one is read',
+    args: ['--push', '--metadata-file', '', '--metadata-file=m.json', '-t', 'r/a:1', '.'],
+    rounds: [],
+    buildx: ['build', '--push', '--metadata-file', '', '--metadata-file=m.json', '-t', 'r/a:1', '.'],
+    steps: ['verify-tags r/a:1'],
+    notices: [/read from m\.json/],
+  },
   { name: 'push by digest: no tag to check', args: ['-o', 'type=image,name=r/a,push-by-digest=true,push=true', '.'], rounds: [], passthrough: true },
 
   // ------------------------------------------------------------- fix 1: index annotations, single manifest
