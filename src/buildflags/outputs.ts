@@ -134,8 +134,8 @@ export interface EffectiveOutputs {
 
 /**
  * The exports buildx ≥ 0.13 will run, in order: every `--output`, with `--push` setting push=true
- * on each image export (or adding one) and `--load` adding a docker export unless one without
- * dest exists.
+ * on each image export (or adding one) and `--load` adding a docker export unless a docker
+ * output (even a tarball with dest) exists.
  */
 export function effectiveOutputs(p: ParsedBuildArgs): EffectiveOutputs {
   const tags = values(p, 'tag');
@@ -188,7 +188,8 @@ export function effectiveOutputs(p: ParsedBuildArgs): EffectiveOutputs {
       outputs.push(make({ kind: 'push' }, entry));
     }
   }
-  if (boolValue(p, 'load') === true && !outputs.some((o) => o.load)) {
+  // buildx RunBuild: `--load` appends {Type: docker} unless a docker output (with or without dest) is there
+  if (boolValue(p, 'load') === true && !outputs.some((o) => o.type === 'docker')) {
     const entry: ExportEntry = { type: 'docker', attrs: {}, fields: [{ key: 'type', value: 'docker' }], bare: false };
     outputs.push(make({ kind: 'load' }, entry));
   }

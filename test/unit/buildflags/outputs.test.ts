@@ -86,9 +86,12 @@ describe('effectiveOutputs: --output, --push, --load as buildx resolves them', (
     // --push with a non-image output adds an image export (buildx >= 0.13)
     [['-o', 'type=oci,dest=o.tar', '--push', '-t', 'a', '.'], ['output:oci>o.tar[a]', 'push:image+push[a]']],
     [['-o', 'type=oci,dest=d,tar=false', '-t', 'a', '-t', 'b', '.'], ['output:oci>d(dir)[a b]']],
-    // --load does not add a second docker export when one without dest exists
+    // --load adds no docker export when any docker output exists (buildx RunBuild), even a tarball
     [['-o', 'type=docker', '--load', '.'], ['output:docker+load[]']],
-    [['-o', 'type=docker,dest=x.tar', '--load', '.'], ['output:docker>x.tar[]', 'load:docker+load[]']],
+    [['-o', 'type=docker,dest=x.tar', '--load', '.'], ['output:docker>x.tar[]']],
+    [['--load', '-o', 'type=docker,dest=-', '.'], ['output:docker>-[]']],
+    // ... but it does next to other exporters
+    [['-o', 'type=oci,dest=x.tar', '--load', '.'], ['output:oci>x.tar[]', 'load:docker+load[]']],
     [['-o', '-', '.'], ['output:tar>-[]']],
     [['-o', 'type=cacheonly', '.'], ['output:cacheonly[]']],
     // one field without type= is a bare value, like buildx: a local export into ./dest=x
