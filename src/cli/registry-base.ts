@@ -1,12 +1,7 @@
 import { Option } from 'clipanion';
+import { shellQuote } from '../buildflags/args.js';
 import type { RegistryOptions, WriteOutcome } from '../registry/ops.js';
 import { MutatingCommand } from './base.js';
-
-/** POSIX-shell quoting for printing a command line a user can paste. */
-export function shellQuote(arg: string): string {
-  if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
 
 /** Shared by annotate / retag / verify: `--builder`, options for the registry operations, plan output. */
 export abstract class RegistryCommand extends MutatingCommand {
@@ -62,7 +57,7 @@ export abstract class RegistryCommand extends MutatingCommand {
       if (o.commands.length === 0) this.print('# nothing to write');
       for (const [i, cmd] of o.commands.entries()) {
         this.print(`# ${o.plan.steps[i]!.purpose}`);
-        this.print(cmd.map(shellQuote).join(' '));
+        this.print(shellQuote(cmd));
       }
       if (o.plan.cas.length > 0) this.print(`# each tag must still be where it was when planned: ${o.plan.cas.map((c) => `${c.ref}=${c.digest ?? '(absent)'}`).join(' ')}`);
       this.print(`# resulting ${o.plan.result.mediaType} ${o.plan.result.digest} (${o.plan.result.size} bytes):`);
