@@ -21,8 +21,6 @@ export class PlatformSyntaxError extends Error {
 
 const SPECIFIER_RE = /^[A-Za-z0-9_.-]+$/;
 const OS_RE = /^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$/;
-const SPECIFIER_RE_SRC = '^[A-Za-z0-9_.-]+$';
-const OS_RE_SRC = '^([A-Za-z0-9_-]+)(?:\\(([A-Za-z0-9_.%-]*)((?:\\+[A-Za-z0-9_.%-]+)*)\\))?$';
 
 const KNOWN_OS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'windows', 'zos']);
 const KNOWN_ARCH = new Set(['386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'ppc64', 'ppc64le', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'mips64p32', 'mips64p32le', 'ppc', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm']);
@@ -149,13 +147,13 @@ export function parsePlatform(specifier: string): Platform {
     if (i === 0) {
       const m = OS_RE.exec(part);
       if (!m) {
-        throw new PlatformSyntaxError(`${goQuote(part)} is an invalid OS component of ${goQuote(specifier)}: OSAndVersion specifier component must match ${goQuote(OS_RE_SRC)}: invalid argument`);
+        throw new PlatformSyntaxError(`${goQuote(part)} is an invalid OS component of ${goQuote(specifier)}: OSAndVersion specifier component must match ${goQuote(OS_RE.source)}: invalid argument`);
       }
       os = normalizeOS(m[1]!);
       osVersion = decodeOSOption(m[2] ?? '', specifier, `an invalid OS version ${goQuote(m[2] ?? '')}`);
       if (m[3]) osFeatures = m[3].slice(1).split('+').map((f) => decodeOSOption(f, specifier, 'invalid OS features'));
     } else if (!SPECIFIER_RE.test(part)) {
-      throw new PlatformSyntaxError(`${goQuote(part)} is an invalid component of ${goQuote(specifier)}: platform specifier component must match ${goQuote(SPECIFIER_RE_SRC)}: invalid argument`);
+      throw new PlatformSyntaxError(`${goQuote(part)} is an invalid component of ${goQuote(specifier)}: platform specifier component must match ${goQuote(SPECIFIER_RE.source)}: invalid argument`);
     }
   });
   switch (parts.length) {
