@@ -6,6 +6,7 @@
  */
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
+import { shortDigest } from '../oci/digest.js';
 import { type Descriptor, mediaKind } from '../oci/media.js';
 import { MODES } from '../oci/plan.js';
 import { CONTAINERD_NAME, REF_NAME } from '../oci/refname.js';
@@ -13,11 +14,6 @@ import { normalizeLayout, type NormalizeOptions, type NormalizeReport } from '..
 import { MutatingCommand } from './base.js';
 
 export { normalizeLayout, type NormalizeOptions, type NormalizeReport };
-
-function shortDigest(d: string): string {
-  const i = d.indexOf(':');
-  return i >= 0 ? d.slice(0, i + 13) : d;
-}
 
 function entryLine(d: Descriptor, i: number): string {
   const a = d.annotations ?? {};

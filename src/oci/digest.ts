@@ -40,6 +40,12 @@ export function parseDigest(d: string): string {
   return d;
 }
 
+/** The algorithm and the first 12 encoded characters (`sha256:0123456789ab`), for listings and messages. */
+export function shortDigest(digest: string): string {
+  const i = digest.indexOf(':');
+  return i >= 0 ? digest.slice(0, i + 13) : digest;
+}
+
 export interface ParsedDigest {
   algorithm: string;
   encoded: string;

@@ -9,6 +9,7 @@
  *            buildx ≥ 0.20 shape, so `skopeo … oci:DIR:TAG` finds every tag
  */
 import { OcifixError } from '../errors.js';
+import { shortDigest } from './digest.js';
 import { type IndexJson, contentKey, jsonEqual, OCI_LAYOUT_CONTENT } from './layout.js';
 import type { Descriptor } from './media.js';
 import {
@@ -95,11 +96,6 @@ interface Group {
   names: ImageName[];
   /** For each name (by key): index of the first entry carrying it. */
   source: Map<string, number>;
-}
-
-function short(digest: string): string {
-  const i = digest.indexOf(':');
-  return i >= 0 && digest.length > i + 13 ? digest.slice(0, i + 13) : digest;
 }
 
 function otherAnnotations(d: Descriptor): Record<string, string> {
@@ -293,7 +289,7 @@ export function planNormalize(input: PlanInput, opts: PlanOptions): Plan {
       const name = opts.ref ? refName(g, opts.ref) : g.names[0];
       after = [buildEntry(before[srcOf(name)]!, mergedOthers(g, before, srcOf(name)), name)];
       if (g.entries.length > 1) {
-        changes.push({ kind: 'merge-duplicates', message: `merge ${g.entries.length} entries for the same content ${short(before[first]!.digest)} into one` });
+        changes.push({ kind: 'merge-duplicates', message: `merge ${g.entries.length} entries for the same content ${shortDigest(before[first]!.digest)} into one` });
       }
       const lost = g.names.filter((n) => !name || nameKey(n) !== nameKey(name)).map(formatName);
       if (lost.length > 0) {
@@ -310,7 +306,7 @@ export function planNormalize(input: PlanInput, opts: PlanOptions): Plan {
       if (after.length !== g.entries.length || groups.length > 1) {
         changes.push({
           kind: g.entries.length > after.length ? 'merge-duplicates' : 'split-per-tag',
-          message: `${g.entries.length} entr${g.entries.length === 1 ? 'y' : 'ies'} for ${short(before[first]!.digest)} become${g.entries.length === 1 ? 's' : ''} ${after.length}, one per tag`,
+          message: `${g.entries.length} entr${g.entries.length === 1 ? 'y' : 'ies'} for ${shortDigest(before[first]!.digest)} become${g.entries.length === 1 ? 's' : ''} ${after.length}, one per tag`,
         });
       }
       const tags = new Map<string, number>();

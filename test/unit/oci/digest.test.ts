@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT_USAGE, UsageError } from '../../../src/errors.js';
-import { digestError, parseDigest, parseOciDigest } from '../../../src/oci/digest.js';
+import { digestError, parseDigest, parseOciDigest, shortDigest } from '../../../src/oci/digest.js';
 
 const HEX64 = '0'.repeat(64);
 
@@ -42,5 +42,13 @@ describe('OCI layout rule (descriptor.md)', () => {
   it('rejects what is not algorithm:encoded', () => {
     expect(parseOciDigest('nope')).toBe('"nope" is not a digest (algorithm:encoded)');
     expect(parseOciDigest('SHA256:abc')).toBe('"SHA256:abc" is not a digest (algorithm:encoded)');
+  });
+});
+
+describe('shortDigest', () => {
+  it('keeps the algorithm and 12 characters', () => {
+    expect(shortDigest(`sha256:0123456789abcdef${'0'.repeat(48)}`)).toBe('sha256:0123456789ab');
+    expect(shortDigest('sha256:abc')).toBe('sha256:abc');
+    expect(shortDigest('nodigest')).toBe('nodigest');
   });
 });
