@@ -3,7 +3,7 @@
  * annotations, where a builder would run each platform. Pure.
  */
 import { parse } from 'csv-parse/sync';
-import { AnnotationSyntaxError, ANNOTATION_TYPES, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
+import { AnnotationSyntaxError, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
 import { lastValue, parseBoolValue, uses, values, type FlagUse, type ParsedBuildArgs } from '../buildflags/args.js';
 import { formatPlatform, parsePlatform, samePlatform, type Platform } from '../buildflags/platform.js';
 import { formatReference, parseReference, ReferenceSyntaxError, tagOnly, type ImageRef } from '../registry/reference.js';
@@ -158,34 +158,42 @@ export interface AnnotationFlag {
   multiType: boolean;
 }
 
-function isTypeList(prefix: string): boolean {
-  return prefix.split(',').every((t) => {
-    const m = /^([a-z-]+)(?:\[([A-Za-z0-9_/-]+)\])?$/.exec(t);
-    return !!m && (ANNOTATION_TYPES as readonly string[]).includes(m[1]!);
-  });
+/** What buildx says when a type prefix is not even shaped like `type[platform]` (e.g. `com.example`). */
+const NOT_A_TYPE = 'invalid annotation type ';
+
+function tryAnnotation(value: string): Annotation[] | AnnotationSyntaxError {
+  try {
+    return parseAnnotation(value);
+  } catch (error) {
+    if (error instanceof AnnotationSyntaxError) return error;
+    throw error;
+  }
 }
 
-/** Read every `--annotation` flag; a typeless key containing `:` gets an explicit `manifest:` type. */
+/**
+ * Read every `--annotation` flag. A typeless key containing `:` whose prefix cannot be a type
+ * (buildx: "invalid annotation type", e.g. `com.example:x=1`) gets an explicit `manifest:` type;
+ * a prefix shaped like a type word (`indx:k=v`) is left for buildx to reject ("unknown annotation type").
+ */
 export function annotationFlags(p: ParsedBuildArgs): AnnotationFlag[] {
   return uses(p, 'annotation').map((use) => {
     const raw = use.value ?? '';
     let value = raw;
     let colonFixed = false;
+    let parsed = tryAnnotation(raw);
+    if (parsed instanceof AnnotationSyntaxError && parsed.message.startsWith(NOT_A_TYPE)) {
+      const fixed = tryAnnotation(`manifest:${raw}`);
+      if (!(fixed instanceof AnnotationSyntaxError)) {
+        value = `manifest:${raw}`;
+        colonFixed = true;
+        parsed = fixed;
+      }
+    }
     const eq = raw.indexOf('=');
     const left = eq === -1 ? raw : raw.slice(0, eq);
     const colon = left.indexOf(':');
-    if (eq !== -1 && colon !== -1 && !isTypeList(left.slice(0, colon))) {
-      value = `manifest:${raw}`;
-      colonFixed = true;
-    }
-    let parsed: Annotation[] | undefined;
-    try {
-      parsed = parseAnnotation(value);
-    } catch (error) {
-      if (!(error instanceof AnnotationSyntaxError)) throw error;
-    }
     const multiType = colon !== -1 && !colonFixed && left.slice(0, colon).includes(',');
-    return { use, raw, value, colonFixed, ...(parsed ? { parsed } : {}), multiType };
+    return { use, raw, value, colonFixed, ...(parsed instanceof AnnotationSyntaxError ? {} : { parsed }), multiType };
   });
 }
 

@@ -271,12 +271,15 @@ const cases: Case[] = [
     buildx: ['build', '--build-arg', 'BUILDKIT_MULTI_PLATFORM=1', '--annotation', 'index,manifest:k=v', '-o', 'type=oci,dest=o.tar', '.'],
   },
   {
-    name: 'typeless key with ":" gets manifest: (no probe)',
-    args: ['--annotation=com.example:x=1', '--annotation', 'org:y=a:b', '-t', 'a', '.'],
+    name: 'typeless key with ":" whose prefix cannot be a type gets manifest: (no probe)',
+    args: ['--annotation=com.example:x=1', '--annotation', 'org/a:y=a:b', '-t', 'a', '.'],
     rounds: [],
-    buildx: ['build', '--annotation=manifest:com.example:x=1', '--annotation', 'manifest:org:y=a:b', '-t', 'a', '.'],
-    notices: [/^ocifix: rewrote annotations: --annotation com\.example:x=1 → manifest:com\.example:x=1 .*; --annotation org:y=a:b → manifest:org:y=a:b/],
+    buildx: ['build', '--annotation=manifest:com.example:x=1', '--annotation', 'manifest:org/a:y=a:b', '-t', 'a', '.'],
+    notices: [/^ocifix: rewrote annotations: --annotation com\.example:x=1 → manifest:com\.example:x=1 .*; --annotation org\/a:y=a:b → manifest:org\/a:y=a:b/],
   },
+  // buildx says `unknown annotation type "indx"`: a typo of a type is not a key
+  { name: 'an unknown type word is left for buildx to reject', args: ['--annotation', 'indx:k=v', '--annotation', 'org:y=1', '-t', 'a', '.'], rounds: [], passthrough: true },
+  { name: 'an unknown type word in a list is left too', args: ['--annotation', 'index,manfest:k=v', '.'], rounds: [], passthrough: true },
   { name: 'a real type keeps its key colons', args: ['--annotation', 'manifest:a:b=1', '.'], rounds: [], passthrough: true },
 
   // ------------------------------------------------------------- fix 2: multi-node merge
