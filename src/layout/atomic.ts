@@ -65,19 +65,26 @@ export async function fsyncPath(path: string, directory = false): Promise<void> 
   }
 }
 
+/** Create `path` (it must not exist), write `data` and fsync it. The file is closed either way. */
+export async function writeNewFileSynced(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const fh = await open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (error) {
+    await fh.close().catch(() => undefined);
+    throw error;
+  }
+  await fh.close();
+}
+
 /** Write `data` to `target` atomically (temp beside it, fsync, rename, fsync the directory). */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const tmp = tempPathFor(target);
-  let fh: FileHandle | undefined;
   try {
-    fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
-    await fh.writeFile(data);
-    await fh.sync();
-    await fh.close();
-    fh = undefined;
+    await writeNewFileSynced(tmp, data, mode);
     await rename(tmp, target);
   } catch (error) {
-    await fh?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw error;
   }

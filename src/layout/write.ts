@@ -18,7 +18,7 @@ import { copyFile, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import tarStream from 'tar-stream';
-import { commitTemp, fsyncPath, isOcifixTemp, tempPathFor, writeFileAtomic } from './atomic.js';
+import { commitTemp, fsyncPath, isOcifixTemp, tempPathFor, writeFileAtomic, writeNewFileSynced } from './atomic.js';
 import type { TarSource } from './source.js';
 import type { TarEntry } from './tar-scan.js';
 
@@ -76,13 +76,7 @@ export async function writeDirectoryTo(root: string, target: string, files: NewF
   try {
     await copyTree(root, tmp, true, warnings);
     for (const [name, bytes] of [['oci-layout', files.ociLayout], ['index.json', files.indexJson]] as const) {
-      const fh = await open(join(tmp, name), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
-      try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await writeNewFileSynced(join(tmp, name), bytes);
     }
     await fsyncPath(tmp, true);
     await commitTemp(tmp, target);
