@@ -18,14 +18,15 @@
  *   parseAnnotation(flag)          one flag value → Annotation[] (throws AnnotationSyntaxError)
  *   parseAnnotations(flags)        many flags → Annotation[] (empty flags skipped, last value per key wins)
  *   formatAnnotation(a)            Annotation → canonical flag value; parseAnnotation(format(a)) round-trips
- *   parseLegacyAnnotation(flag)    buildx v0.12–v0.15 parser (exact v0.15 errors)
+ *   parseLegacyAnnotation(flag)    buildx v0.12–v0.15 parser (exact v0.15 errors): the model
+ *                                  that shows toLegacyFlags' output means the same to old buildx
  *   toLegacyFlags(flags)           current-grammar flags → equivalent flags for buildx < 0.16
- *   exporterAttrKey(a)             `annotation-index.k` etc. (the exporter attribute buildx derives)
  *   annotationId(a)                identity of (type, platform, key), for de-duplication
  *
  * Errors are AnnotationSyntaxError (a UsageError, exit 125) whose message is buildx's exact text
  * WITHOUT buildx's wrapper; `docker buildx build` prefixes `parse annotations: `, `imagetools create`
- * prefixes `failed to parse annotations: ` — see {@link BUILD_WRAPPER} / {@link IMAGETOOLS_WRAPPER}.
+ * prefixes `failed to parse annotations: ` ({@link IMAGETOOLS_WRAPPER}, which ocifix's registry
+ * commands print).
  */
 import { UsageError } from '../errors.js';
 import { formatPlatform, goQuote, parsePlatform, PlatformSyntaxError, type Platform } from './platform.js';
@@ -36,8 +37,7 @@ export { formatPlatform, parsePlatform, PlatformSyntaxError } from './platform.j
 export const ANNOTATION_TYPES = ['index', 'manifest', 'index-descriptor', 'manifest-descriptor'] as const;
 export type AnnotationType = (typeof ANNOTATION_TYPES)[number];
 
-/** buildx's wrappers around the parser's message. */
-export const BUILD_WRAPPER = 'parse annotations: ';
+/** `imagetools create`'s wrapper around the parser's message. */
 export const IMAGETOOLS_WRAPPER = 'failed to parse annotations: ';
 
 export interface Annotation {
@@ -139,20 +139,6 @@ export function formatAnnotation(a: Annotation): string {
     return `${a.key}=${a.value}`;
   }
   return `${formatScope(a)}:${a.key}=${a.value}`;
-}
-
-/** The exporter attribute buildkit derives (`annotation.k`, `annotation-manifest[linux/amd64].k`, `annotation-index.k`). */
-export function exporterAttrKey(a: Annotation): string {
-  switch (a.type) {
-    case '':
-      return `annotation.${a.key}`;
-    case 'manifest':
-    case 'manifest-descriptor':
-      return a.platform ? `annotation-${a.type}[${formatPlatform(a.platform)}].${a.key}` : `annotation-${a.type}.${a.key}`;
-    case 'index':
-    case 'index-descriptor':
-      return `annotation-${a.type}.${a.key}`; // buildkit drops the platform of index types
-  }
 }
 
 /** One `--annotation` value as buildx v0.12–v0.15 parsed it (their exact error strings). */

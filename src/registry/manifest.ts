@@ -83,11 +83,6 @@ export function matchesPlatform(d: Descriptor, p: Platform): boolean {
   return dp !== undefined && samePlatform(dp, p);
 }
 
-/** Platforms of an index's image entries (attestations excluded), formatted. */
-export function imagePlatforms(index: Index): string[] {
-  return (index.manifests ?? []).filter((d) => !isAttestation(d)).map(descriptorPlatform);
-}
-
 // ---------------------------------------------------------------- Go encoding/json model
 
 /** Go's json string encoding (HTML-safe: <, >, & escaped; U+2028/2029 escaped). */

@@ -56,11 +56,6 @@ function client(docker: Docker, opts: RegistryOptions): Imagetools {
   return new Imagetools(docker, { ...(opts.builder ? { builder: opts.builder } : {}), ...(opts.env ? { env: opts.env } : {}) });
 }
 
-/** Parse REF for a command (exit 125 with buildx's text on bad input). */
-export function parseRefArg(s: string): ImageRef {
-  return parseReference(s);
-}
-
 /** `[index:|manifest-descriptor[os/arch]:]KEY=VALUE`; typeless means `index:` for ocifix's registry commands. */
 export function parseIndexAnnotations(flags: readonly string[]): Annotation[] {
   // One entry per (type, platform, key), the last value winning: buildx keys its map by a
@@ -213,10 +208,10 @@ export interface AnnotateChanges {
  * at that digest) and must name a tag unless `tags` are given.
  */
 export async function annotateIndex(docker: Docker, ref: string, changes: AnnotateChanges, opts: RegistryOptions = {}): Promise<AnnotateOutcome> {
-  const target = parseRefArg(ref);
+  const target = parseReference(ref);
   const set = parseIndexAnnotations(changes.set ?? []);
   const remove = parseRemovals(changes.remove ?? []);
-  const extraRefs = (changes.tags ?? []).map(parseRefArg).map(tagOnly);
+  const extraRefs = (changes.tags ?? []).map(parseReference).map(tagOnly);
   if (set.length === 0 && remove.length === 0) throw new UsageError('nothing to do: give at least one --annotation or --remove');
   for (const t of extraRefs) if (t.tag === undefined) throw new UsageError(`-t ${formatReference(t)}: a tag is required`);
   if (target.tag === undefined && extraRefs.length === 0) {
@@ -258,8 +253,8 @@ export async function repointTag(
   targets: readonly string[],
   opts: RegistryOptions & { allowManifest?: boolean; action?: 'retag' | 'repoint' } = {},
 ): Promise<RetagOutcome> {
-  const src = parseRefArg(source);
-  const targetRefs = targets.map(parseRefArg);
+  const src = parseReference(source);
+  const targetRefs = targets.map(parseReference);
   if (targetRefs.length === 0) throw new UsageError('at least one TARGET tag is required');
   for (const [i, t] of targetRefs.entries()) {
     if (t.digest) throw new UsageError(`TARGET ${targets[i]} must be a tag, not a digest reference`);
@@ -291,7 +286,7 @@ export interface VerifySpec {
 
 /** Check a tag; with `fix`, re-point it to `digest` when that is what is wrong. Never throws for a failed check. */
 export async function verifyTag(docker: Docker, ref: string, spec: VerifySpec, opts: RegistryOptions = {}): Promise<VerifyOutcome> {
-  const target = parseRefArg(ref);
+  const target = parseReference(ref);
   const expect: VerifyExpectation = {
     platforms: parsePlatformList(spec.platforms ?? []),
     annotations: parseIndexAnnotations(spec.annotations ?? []).map((a) => {

@@ -42,7 +42,6 @@ const namePat = `(?:${domainAndPort}/)?${remoteName}`;
 const REFERENCE_RE = new RegExp(`^(${namePat})(?::(${tagPat}))?(?:@(${DIGEST_PATTERN}))?$`);
 const ANCHORED_NAME_RE = new RegExp(`^(?:(${domainAndPort})/)?(${remoteName})$`);
 const ANCHORED_IDENTIFIER_RE = /^[a-f0-9]{64}$/;
-const TAG_RE = new RegExp(`^${tagPat}$`);
 
 function splitDockerDomain(name: string): [string, string] {
   const slash = name.indexOf('/');
@@ -111,12 +110,6 @@ export function formatReference(r: ImageRef): string {
 /** The same repository at a digest (tag dropped). */
 export function atDigest(r: ImageRef, digest: string): ImageRef {
   return { domain: r.domain, path: r.path, digest };
-}
-
-/** The same repository at a tag (digest dropped). */
-export function atTag(r: ImageRef, tag: string): ImageRef {
-  if (!TAG_RE.test(tag)) throw new ReferenceSyntaxError('invalid tag format');
-  return { domain: r.domain, path: r.path, tag };
 }
 
 /** The tag-only form (what a write goes to). */

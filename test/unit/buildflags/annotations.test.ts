@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   AnnotationSyntaxError,
   annotationId,
-  exporterAttrKey,
   formatAnnotation,
   parseAnnotation,
   parseAnnotations,
@@ -125,20 +124,6 @@ describe('formatAnnotation', () => {
     expect(() => formatAnnotation({ type: '', key: 'a:b', value: 'v' })).toThrow(/contains ":"/);
     expect(() => formatAnnotation({ type: 'index', key: 'a=b', value: 'v' })).toThrow(/contains "="/);
     expect(() => formatAnnotation({ type: '', platform: { os: 'linux', architecture: 'amd64' }, key: 'k', value: 'v' })).toThrow(/platform/);
-  });
-});
-
-describe('exporterAttrKey', () => {
-  it.each([
-    ['k=v', 'annotation.k'],
-    ['manifest:k=v', 'annotation-manifest.k'],
-    ['manifest[linux/x86_64]:k=v', 'annotation-manifest[linux/amd64].k'],
-    ['manifest-descriptor[linux/arm64]:k=v', 'annotation-manifest-descriptor[linux/arm64].k'],
-    ['index:k=v', 'annotation-index.k'],
-    ['index[linux/amd64]:k=v', 'annotation-index.k'],
-    ['index-descriptor:k=v', 'annotation-index-descriptor.k'],
-  ])('%s → %s', (input, attr) => {
-    expect(exporterAttrKey(parseAnnotation(input)[0]!)).toBe(attr);
   });
 });
 
