@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { Command } from 'clipanion';
 import type { OcifixContext } from './context.js';
 
 /** Shared behaviour: stdout carries data, stderr carries diagnostics. */
@@ -16,10 +16,4 @@ export abstract class BaseCommand extends Command<OcifixContext> {
   protected printJson(value: unknown): void {
     this.context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
-}
-
-/** Commands that write somewhere (a layout, a registry) share --dry-run and --json. */
-export abstract class MutatingCommand extends BaseCommand {
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print what would be done; change nothing' });
-  json = Option.Boolean('--json', false, { description: 'Machine-readable report on stdout' });
 }

@@ -9,7 +9,7 @@ import * as t from 'typanion';
 import { normalizeLayout, type NormalizeOptions } from '../layout/normalize.js';
 import { formatReport } from '../layout/report.js';
 import { MODES } from '../oci/plan.js';
-import { MutatingCommand } from './base.js';
+import { MutatingCommand } from './mutating-base.js';
 
 export class NormalizeCommand extends MutatingCommand {
   static override paths = [['normalize']];

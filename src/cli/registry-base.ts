@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { shellQuote } from '../buildflags/args.js';
 import type { RegistryOptions, WriteOutcome } from '../registry/ops.js';
-import { MutatingCommand } from './base.js';
+import { MutatingCommand } from './mutating-base.js';
 
 /** Shared by annotate / retag / verify: `--builder`, options for the registry operations, plan output. */
 export abstract class RegistryCommand extends MutatingCommand {
