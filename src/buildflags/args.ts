@@ -21,6 +21,9 @@
  *    says so (write the unknown flag as `--x=VALUE` to lift the doubt).
  */
 
+import { UsageError } from '../errors.js';
+import { parseBool } from '../globalflags.js';
+
 export type FlagKind = 'value' | 'bool';
 
 export interface FlagSpec {
@@ -267,11 +270,14 @@ export function parseBuildArgs(argv: readonly string[]): ParsedBuildArgs {
   return { argv, flags, unknown, positionals, ...(context ? { context } : {}), ...(terminator !== undefined ? { terminator } : {}), ...(error ? { error } : {}) };
 }
 
-/** pflag's strconv.ParseBool. */
+/** pflag's strconv.ParseBool (src/globalflags.ts), undefined where it fails. */
 export function parseBoolValue(raw: string): boolean | undefined {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
-  return undefined;
+  try {
+    return parseBool('', raw);
+  } catch (error) {
+    if (error instanceof UsageError) return undefined;
+    throw error;
+  }
 }
 
 export function uses(p: ParsedBuildArgs, name: string): FlagUse[] {

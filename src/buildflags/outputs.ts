@@ -31,7 +31,8 @@ export interface ExportEntry {
   bare: boolean;
 }
 
-function csvFields(s: string): string[] {
+/** One CSV record (RFC 4180, as Go's encoding/csv reads buildx's flag values) → its fields. Throws OutputSyntaxError. */
+export function csvFields(s: string): string[] {
   let records: string[][];
   try {
     records = parse(s, { relax_column_count: true, skip_empty_lines: false }) as string[][];

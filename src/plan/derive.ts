@@ -2,9 +2,9 @@
  * Facts read from the build argv alone (no probes): platforms, attestations, build args,
  * annotations, where a builder would run each platform. Pure.
  */
-import { parse } from 'csv-parse/sync';
 import { AnnotationSyntaxError, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
 import { lastValue, parseBoolValue, uses, values, type FlagUse, type ParsedBuildArgs } from '../buildflags/args.js';
+import { csvFields, OutputSyntaxError } from '../buildflags/outputs.js';
 import { formatPlatform, parsePlatform, samePlatform, type Platform } from '../buildflags/platform.js';
 import { formatReference, parseReference, ReferenceSyntaxError, tagOnly, type ImageRef } from '../registry/reference.js';
 import type { BuilderFacts } from './types.js';
@@ -93,13 +93,15 @@ export function buildArg(p: ParsedBuildArgs, key: string, env: BuildEnv): string
   return out;
 }
 
+/** An `--attest` value's `key=value` fields (one CSV record, like buildx); {} when it does not parse (buildx rejects it). */
 function csvAttrs(s: string): Record<string, string> {
   const out: Record<string, string> = {};
-  let fields: string[] = [];
+  let fields: string[];
   try {
-    fields = ((parse(s, { relax_column_count: true }) as string[][])[0] ?? []) as string[];
-  } catch {
-    fields = s.split(',');
+    fields = csvFields(s);
+  } catch (error) {
+    if (error instanceof OutputSyntaxError) return out;
+    throw error;
   }
   for (const f of fields) {
     const eq = f.indexOf('=');

@@ -26,7 +26,7 @@
 // function modules, not the semver index: it would load (and build the regexes of) all of semver
 import semverLt from 'semver/functions/lt.js';
 import semverValid from 'semver/functions/valid.js';
-import { formatAnnotation, type Annotation } from '../buildflags/annotations.js';
+import { AnnotationSyntaxError, formatAnnotation, toLegacyFlags, type AnnotationType } from '../buildflags/annotations.js';
 import {
   applyEdits,
   boolValue,
@@ -369,7 +369,17 @@ export function planBuild(input: PlanInput): PlanResult {
       if (note) fix6.push(`--annotation ${f.raw} → ${f.value} (a key holding ":" needs an explicit type)`);
       return { op: 'set-value', use: f.use, value: f.value };
     }
-    const flags = kept.map((a) => formatAnnotation(a));
+    let flags = kept.map((a) => formatAnnotation(a));
+    if (legacy) {
+      // one flag per type, checked against what buildx < 0.16 can parse
+      try {
+        flags = toLegacyFlags(flags);
+      } catch (error) {
+        if (!(error instanceof AnnotationSyntaxError)) throw error;
+        refuse(`--annotation ${f.raw}: ${error.message}`);
+        return undefined;
+      }
+    }
     if (note && legacy && f.multiType && kept.length > 1) fix6.push(`--annotation ${f.raw} → ${flags.map((x) => `--annotation ${x}`).join(' ')}`);
     if (flags.length === 1) return { op: 'set-value', use: f.use, value: flags[0]! };
     return { op: 'replace', use: f.use, tokens: flags.map((x) => `--annotation=${x}`) };
@@ -437,7 +447,7 @@ export function planBuild(input: PlanInput): PlanResult {
       ...pushOutputs.flatMap((o) =>
         attrAnnos(o)
           .filter((a) => a.type === 'index' || a.type === 'manifest-descriptor')
-          .map((a) => `${a.platform ? `${a.type}[${a.platform}]` : a.type}:${a.key}=${a.value}`),
+          .map((a) => formatAnnotation({ type: a.type as AnnotationType, ...(a.platform ? { platformSpec: a.platform } : {}), key: a.key, value: a.value })),
       ),
     ]).filter((a) => !(dropIndex && a.startsWith('index')));
     if (registryAnnos.length > 0) {

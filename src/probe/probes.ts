@@ -11,6 +11,7 @@
  */
 import semverCoerce from 'semver/functions/coerce.js';
 import semverValid from 'semver/functions/valid.js';
+import { normalizeArch } from '../buildflags/platform.js';
 import type { Docker } from '../exec/docker.js';
 import type { BuilderFacts, BuilderNode, DaemonFacts, Facts, ProbeFailure, ProbeName } from '../plan/types.js';
 
@@ -58,26 +59,13 @@ export function parseBuildxInspect(stdout: string): BuilderFacts | undefined {
   return { name, driver, nodes };
 }
 
-/** uname -m style architecture (docker info .Architecture) → GOARCH[/variant]. */
-export function goArch(arch: string): string {
-  switch (arch) {
-    case 'x86_64':
-    case 'amd64':
-      return 'amd64';
-    case 'aarch64':
-    case 'arm64':
-      return 'arm64';
-    case 'armv7l':
-    case 'armhf':
-      return 'arm/v7';
-    case 'armv6l':
-      return 'arm/v6';
-    case 'i386':
-    case 'i686':
-      return '386';
-    default:
-      return arch;
-  }
+/** Kernel (uname -m) spellings that containerd's normalizeArch does not know. */
+const UNAME_ARCH: Record<string, [string, string]> = { armv7l: ['arm', 'v7'], armv6l: ['arm', 'v6'], armv5tel: ['arm', 'v5'], i686: ['386', ''] };
+
+/** docker info .Architecture (uname -m) → GOARCH[/variant], through containerd's normalizeArch. */
+function daemonArch(arch: string): string {
+  const [a, v] = UNAME_ARCH[arch] ?? normalizeArch(arch, '');
+  return v ? `${a}/${v}` : a;
 }
 
 export const DAEMON_FORMAT = '{{json .DriverStatus}}|{{.OSType}}|{{.Architecture}}';
@@ -98,7 +86,7 @@ export function parseDockerInfo(stdout: string): DaemonFacts | undefined {
   const pairs = Array.isArray(status) ? (status as unknown[]) : [];
   const containerdStore = pairs.some((pair) => Array.isArray(pair) && pair[0] === 'driver-type' && pair[1] === 'io.containerd.snapshotter.v1');
   if (!os || !arch) return undefined;
-  return { containerdStore, platform: `${os}/${goArch(arch)}` };
+  return { containerdStore, platform: `${os}/${daemonArch(arch)}` };
 }
 
 function firstLine(s: string): string {

@@ -256,6 +256,13 @@ const cases: Case[] = [
 
   // ------------------------------------------------------------- fix 6: annotation grammar
   {
+    name: 'buildx 0.15: a multi-type key with whitespace cannot be written for it: refused',
+    args: ['--annotation', 'index,manifest:my key=v', '--push', '-t', 'r/a:1', '.'],
+    available: { version: '0.15.1', builder: SINGLE },
+    rounds: [['buildx-version', 'builder']],
+    refusal: /^--annotation index,manifest:my key=v: annotation key "my key" contains whitespace, which buildx before v0\.16 cannot parse$/,
+  },
+  {
     name: 'buildx 0.15: multi-type prefix split into one flag per type',
     args: ['--annotation', 'index,manifest:k=v', '-o', 'type=oci,dest=o.tar', '.'],
     available: { version: '0.15.1', builder: SINGLE },

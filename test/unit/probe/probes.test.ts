@@ -68,6 +68,10 @@ describe('probe parsers', () => {
     expect(parseDockerInfo('[["Backing Filesystem","extfs"],["Supports d_type","true"]]|linux|x86_64\n')).toEqual({ containerdStore: false, platform: 'linux/amd64' });
     expect(parseDockerInfo('[["driver-type","io.containerd.snapshotter.v1"]]|linux|aarch64\n')).toEqual({ containerdStore: true, platform: 'linux/arm64' });
     expect(parseDockerInfo('null|linux|x86_64')).toEqual({ containerdStore: false, platform: 'linux/amd64' });
+    expect(parseDockerInfo('null|linux|armv7l')?.platform).toBe('linux/arm/v7');
+    expect(parseDockerInfo('null|linux|armhf')?.platform).toBe('linux/arm/v7');
+    expect(parseDockerInfo('null|linux|i686')?.platform).toBe('linux/386');
+    expect(parseDockerInfo('null|linux|s390x')?.platform).toBe('linux/s390x');
     expect(parseDockerInfo('nonsense')).toBeUndefined();
   });
 });
