@@ -14,7 +14,7 @@
  * as flags count: `-t --ocifix-quiet` is a tag, and anything after `--` is left alone.
  */
 import * as t from 'typanion';
-import { parseBoolValue, parseBuildArgs } from '../buildflags/args.js';
+import { parseBoolValue, parseBuildArgs, type ParsedBuildArgs } from '../buildflags/args.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_POLICY, type ExplainFormat, type IndexAnnotationPolicy, type LoadStrategy, type Policy } from './types.js';
 
@@ -24,6 +24,8 @@ export interface OcifixOptions {
   quiet: boolean;
   /** The build arguments with ocifix's options taken out (everything else untouched, in order). */
   rest: string[];
+  /** `rest` parsed (the same object when there was nothing to take out): parse once, pass it on. */
+  parsed: ParsedBuildArgs;
 }
 
 const INDEX_POLICIES = ['force-index', 'manifest-only', 'fail'] as const;
@@ -73,7 +75,8 @@ export function parseOcifixOptions(args: readonly string[], env: NodeJS.ProcessE
     }
     values.set(u.name, value ?? '');
   }
-  const rest = args.filter((_, i) => !drop.has(i));
+  const rest = drop.size === 0 ? [...args] : args.filter((_, i) => !drop.has(i));
+  const restParsed = drop.size === 0 ? { ...parsed, argv: rest } : parseBuildArgs(rest);
 
   const policy: Policy = { ...DEFAULT_POLICY };
   const pick = (name: string, envName: string): { value: string; where: string } | undefined => {
@@ -104,5 +107,5 @@ export function parseOcifixOptions(args: readonly string[], env: NodeJS.ProcessE
     quiet = b;
   } else if (env['OCIFIX_QUIET']) quiet = parseBoolValue(env['OCIFIX_QUIET']) ?? true;
 
-  return { policy, ...(explain ? { explain } : {}), quiet, rest };
+  return { policy, ...(explain ? { explain } : {}), quiet, rest, parsed: restParsed };
 }

@@ -38,6 +38,7 @@ import {
   values,
   type ArgEdit,
   type FlagUse,
+  type ParsedBuildArgs,
 } from '../buildflags/args.js';
 import { editOutput, effectiveOutputs, formatOutput, outputAnnotations, type EffectiveOutput } from '../buildflags/outputs.js';
 import {
@@ -69,6 +70,8 @@ import {
 export interface PlanInput {
   /** The arguments after `build` (ocifix's own options already taken out). */
   args: readonly string[];
+  /** `args` already parsed (the caller plans several rounds on the same argv); parsed here when absent. */
+  parsed?: ParsedBuildArgs;
   /** `build` or its alias `b`. */
   command?: string;
   env: BuildEnv;
@@ -112,7 +115,7 @@ export function planBuild(input: PlanInput): PlanResult {
   const { env, policy, facts } = input;
   const args = [...input.args];
   const cmd = input.command ?? 'build';
-  const p = parseBuildArgs(args);
+  const p = input.parsed ?? parseBuildArgs(args);
 
   const need = new Set<ProbeName>();
   const notices: string[] = [];

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boolValue, lastValue, parseBuildArgs } from '../buildflags/args.js';
+import { boolValue, lastValue } from '../buildflags/args.js';
 import type { OcifixContext } from '../cli/context.js';
-import { ensureBuildx } from '../exec/buildx-lookup.js';
+import { ensureBuildx, findPlugin } from '../exec/buildx-lookup.js';
 import { explainJson, explainText } from './explain.js';
 import { parseOcifixOptions } from './options.js';
 import { planBuild } from './planner.js';
@@ -27,14 +27,14 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
     ctx.stderr.write(`${line}\n`);
   };
   const opts = parseOcifixOptions([...args], ctx.env);
-  const parsed = parseBuildArgs(opts.rest);
+  const parsed = opts.parsed;
   if (boolValue(parsed, 'help') === true && parsed.error === undefined) return 'help';
 
   const probes = new Probes(ctx.docker, lastValue(parsed, 'builder') || undefined);
   const tempMetadataFile = join(tmpdir(), `docker-ocifix-metadata-${process.pid}-${randomBytes(4).toString('hex')}.json`);
   let plan: BuildPlan | undefined;
   for (let round = 0; round < MAX_PLAN_ROUNDS && !plan; round++) {
-    const r = planBuild({ args: opts.rest, command, env: ctx.env, policy: opts.policy, facts: probes.facts, tempMetadataFile });
+    const r = planBuild({ args: opts.rest, parsed, command, env: ctx.env, policy: opts.policy, facts: probes.facts, tempMetadataFile });
     if (r.kind === 'plan') plan = r.plan;
     else await probes.run(r.probes);
   }
@@ -49,7 +49,8 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
     say(`docker ocifix: ${plan.refusal}`);
     return 1;
   }
-  const plugin = await ensureBuildx(ctx.docker, ctx.env, ctx.globals.config);
+  // A buildx version probe already proved buildx runs: only look for the plugin file.
+  const plugin = typeof probes.facts.buildxVersion === 'string' ? findPlugin('buildx', ctx.env, ctx.globals.config) : await ensureBuildx(ctx.docker, ctx.env, ctx.globals.config);
   const runBuildx = (a: readonly string[], env: Record<string, string>) => startBuildx(ctx, plugin, a, env);
   if (plan.passthrough) return runBuildx(plan.buildxArgs, {});
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
+import { parseBuildArgs } from '../../../src/buildflags/args.js';
 import { parseOcifixOptions } from '../../../src/plan/options.js';
 
 describe('parseOcifixOptions: --ocifix-* out of the build argv, OCIFIX_* underneath', () => {
@@ -22,6 +23,8 @@ describe('parseOcifixOptions: --ocifix-* out of the build argv, OCIFIX_* underne
   it.each(cases)('$args $env', ({ args, env, rest, want }) => {
     const o = parseOcifixOptions(args, env ?? {});
     expect(o.rest).toEqual(rest);
+    // the rest comes parsed, exactly as parseBuildArgs would (the planner reuses it)
+    expect(o.parsed).toEqual(parseBuildArgs(rest));
     expect(o).toMatchObject(want);
     if (!('explain' in want)) expect(o.explain).toBeUndefined();
   });
