@@ -6,7 +6,6 @@
  * `type=registry` is `type=image,push=true`. Plus the `--push` / `--load` shorthands, resolved to
  * the list of exports buildx will really run. Pure: no I/O.
  */
-import { parse } from 'csv-parse/sync';
 import { boolValue, parseBoolValue, values, type FlagUse, type ParsedBuildArgs } from './args.js';
 
 export class OutputSyntaxError extends Error {
@@ -31,11 +30,23 @@ export interface ExportEntry {
   bare: boolean;
 }
 
+type CsvSync = typeof import('csv-parse/sync');
+let csvSync: CsvSync | undefined;
+/**
+ * csv-parse, loaded on first use (only quoted values need it). A literal require() so that the
+ * esbuild bundle includes it as a lazily initialised module; vitest provides `require` too.
+ */
+function csvParse(): CsvSync['parse'] {
+  return (csvSync ??= require('csv-parse/sync') as CsvSync).parse;
+}
+
 /** One CSV record (RFC 4180, as Go's encoding/csv reads buildx's flag values) → its fields. Throws OutputSyntaxError. */
 export function csvFields(s: string): string[] {
+  // no quote and no line break: RFC 4180 is exactly a split on ','
+  if (s !== '' && !/["\r\n]/.test(s)) return s.split(',');
   let records: string[][];
   try {
-    records = parse(s, { relax_column_count: true, skip_empty_lines: false }) as string[][];
+    records = csvParse()(s, { relax_column_count: true, skip_empty_lines: false }) as string[][];
   } catch (error) {
     throw new OutputSyntaxError(`invalid output ${JSON.stringify(s)}: ${(error as Error).message}`);
   }

@@ -13,7 +13,6 @@
  * Value options also accept the `--ocifix-load split` form. Only tokens that buildx's grammar sees
  * as flags count: `-t --ocifix-quiet` is a tag, and anything after `--` is left alone.
  */
-import * as t from 'typanion';
 import { parseBoolValue, parseBuildArgs, type ParsedBuildArgs } from '../buildflags/args.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_POLICY, type ExplainFormat, type IndexAnnotationPolicy, type LoadStrategy, type Policy } from './types.js';
@@ -32,23 +31,19 @@ const INDEX_POLICIES = ['force-index', 'manifest-only', 'fail'] as const;
 const LOAD_STRATEGIES = ['native', 'split', 'cacheonly', 'error'] as const;
 const EXPLAIN_FORMATS = ['text', 'json'] as const;
 
-const isIndexPolicy = t.isEnum(INDEX_POLICIES);
-const isLoadStrategy = t.isEnum(LOAD_STRATEGIES);
-const isExplainFormat = t.isEnum(EXPLAIN_FORMATS);
-
 const VALUE_OPTIONS = new Set(['ocifix-index-annotations', 'ocifix-load', 'ocifix-keep-tag']);
 const OPTIONAL_VALUE = new Set(['ocifix-explain', 'ocifix-quiet']);
 
-function check<T>(guard: t.StrictValidator<unknown, T>, value: string, where: string, allowed: readonly string[]): T {
-  if (!guard(value)) throw new UsageError(`invalid value ${JSON.stringify(value)} for ${where}: expected one of ${allowed.join(', ')}`);
-  return value;
+function check<T extends string>(allowed: readonly T[], value: string, where: string, shown: readonly string[] = allowed): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`invalid value ${JSON.stringify(value)} for ${where}: expected one of ${shown.join(', ')}`);
+  return value as T;
 }
 
 function explainValue(raw: string, where: string): ExplainFormat | undefined {
   if (raw === '' ) return 'text';
   const b = parseBoolValue(raw);
   if (b !== undefined) return b ? 'text' : undefined;
-  return check(isExplainFormat, raw, where, [...EXPLAIN_FORMATS, 'true', 'false']);
+  return check(EXPLAIN_FORMATS, raw, where, [...EXPLAIN_FORMATS, 'true', 'false']);
 }
 
 /** Take ocifix's options out of the build argv, merged over OCIFIX_* variables. Throws UsageError. */
@@ -86,9 +81,9 @@ export function parseOcifixOptions(args: readonly string[], env: NodeJS.ProcessE
   };
 
   const ia = pick('ocifix-index-annotations', 'OCIFIX_INDEX_ANNOTATIONS');
-  if (ia) policy.indexAnnotations = check(isIndexPolicy, ia.value, ia.where, INDEX_POLICIES) as IndexAnnotationPolicy;
+  if (ia) policy.indexAnnotations = check<IndexAnnotationPolicy>(INDEX_POLICIES, ia.value, ia.where);
   const load = pick('ocifix-load', 'OCIFIX_LOAD');
-  if (load) policy.load = check(isLoadStrategy, load.value, load.where, LOAD_STRATEGIES) as LoadStrategy;
+  if (load) policy.load = check<LoadStrategy>(LOAD_STRATEGIES, load.value, load.where);
   const keep = pick('ocifix-keep-tag', 'OCIFIX_KEEP_TAG');
   if (keep) {
     if (keep.value === '') throw new UsageError(`${keep.where} needs a tag`);

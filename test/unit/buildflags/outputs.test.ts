@@ -5,9 +5,11 @@ import {
   effectiveOutputs,
   formatOutput,
   outputAnnotations,
+  csvFields,
   OutputSyntaxError,
   parseOutput,
 } from '../../../src/buildflags/outputs.js';
+import { parse } from 'csv-parse/sync';
 
 describe('parseOutput: buildx ExportEntry.UnmarshalText', () => {
   const cases: Array<{ in: string; type: string; dest?: string; attrs?: Record<string, string> }> = [
@@ -100,5 +102,15 @@ describe('effectiveOutputs: --output, --push, --load as buildx resolves them', (
   ];
   it.each(cases)('%j', (argv, want) => {
     expect(summary(argv)).toEqual(want);
+  });
+});
+
+describe('csvFields: the unquoted fast path is exactly csv-parse', () => {
+  it.each(['type=local,dest=out', 'a,,b', ',', 'type=image, name=a ,push=true', 'x', 'k=v=w,'])('%j', (v) => {
+    expect(csvFields(v)).toEqual((parse(v, { relax_column_count: true, skip_empty_lines: false }) as string[][])[0]);
+  });
+  it('quoted values go through csv-parse', () => {
+    expect(csvFields('type=image,"name=a,b","x=""y"""')).toEqual(['type=image', 'name=a,b', 'x="y"']);
+    expect(() => csvFields('type=image,"name')).toThrow(OutputSyntaxError);
   });
 });
