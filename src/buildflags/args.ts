@@ -31,14 +31,12 @@ export interface FlagSpec {
   long: string;
   short?: string;
   kind: FlagKind;
-  /** pflag stringSlice: repeatable and CSV-split. stringArray flags are repeatable without splitting. */
-  slice?: boolean;
 }
 
 /** buildx build flags (facts §10) + hidden/legacy/experimental ones of older releases. */
 export const BUILD_FLAGS: readonly FlagSpec[] = [
-  { long: 'add-host', kind: 'value', slice: true },
-  { long: 'allow', kind: 'value', slice: true },
+  { long: 'add-host', kind: 'value' },
+  { long: 'allow', kind: 'value' },
   { long: 'annotation', kind: 'value' },
   { long: 'attest', kind: 'value' },
   { long: 'build-arg', kind: 'value' },
@@ -85,7 +83,7 @@ export const BUILD_FLAGS: readonly FlagSpec[] = [
   { long: 'cpuset-cpus', kind: 'value' },
   { long: 'cpuset-mems', kind: 'value' },
   { long: 'isolation', kind: 'value' },
-  { long: 'security-opt', kind: 'value', slice: true },
+  { long: 'security-opt', kind: 'value' },
   { long: 'compress', kind: 'bool' },
   { long: 'squash', kind: 'bool' },
   { long: 'force-rm', kind: 'bool' },
@@ -100,10 +98,6 @@ export const BUILD_FLAGS: readonly FlagSpec[] = [
 
 const BY_LONG = new Map(BUILD_FLAGS.map((s) => [s.long, s]));
 const BY_SHORT = new Map(BUILD_FLAGS.filter((s) => s.short).map((s) => [s.short!, s]));
-
-export function flagSpec(long: string): FlagSpec | undefined {
-  return BY_LONG.get(long);
-}
 
 /** How one flag occurrence is written. */
 export type FlagSyntax =
@@ -301,11 +295,6 @@ export function boolValue(p: ParsedBuildArgs, name: string): boolean | undefined
   if (!all.length) return undefined;
   const last = all[all.length - 1]!;
   return last.value === undefined ? true : parseBoolValue(last.value);
-}
-
-/** The flags (known or not) that an edit must not rely on, because they may be an unknown flag's value. */
-export function uncertainFlags(p: ParsedBuildArgs): FlagUse[] {
-  return p.flags.filter((f) => f.uncertain);
 }
 
 // ---------------------------------------------------------------------------------------------

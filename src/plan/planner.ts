@@ -33,7 +33,6 @@ import {
   lastValue,
   parseBoolValue,
   parseBuildArgs,
-  shellQuote,
   uses,
   values,
   type ArgEdit,
@@ -535,9 +534,4 @@ export function planBuild(input: PlanInput): PlanResult {
 
   const buildxArgs = [cmd, ...applyEdits(args, [...mainEdits, ...mainAnnotationEdits])];
   return plan({ buildxArgs, buildxEnv, postSteps, ...(metadataFile ? { metadataFile } : {}), ...(refusal ? { refusal } : {}) });
-}
-
-/** The command line a plan runs, for messages: `docker [globals] buildx build …`. */
-export function commandLine(globals: readonly string[], buildxArgs: readonly string[]): string {
-  return shellQuote(['docker', ...globals, 'buildx', ...buildxArgs]);
 }

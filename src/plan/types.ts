@@ -87,7 +87,7 @@ export interface BuildPlan {
   postSteps: PostStep[];
   /** The metadata file the main build writes (the user's or ocifix's temporary one), when the plan reads it. */
   metadataFile?: { path: string; temporary: boolean };
-  /** Probes consulted, in the order they were asked for. */
+  /** The probes that ran (those with an entry in `facts`), in the fixed order buildx-version, builder, daemon; shown by explain's JSON. */
   probesUsed: ProbeName[];
   /** The facts the probes gave (for explain). */
   facts: Facts;
