@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { OcifixError } from '../../../src/errors.js';
 import { executePlan, rewriteMetadata, type PostStepOps, type TagCheck } from '../../../src/plan/execute.js';
 import { explainText } from '../../../src/plan/explain.js';
@@ -15,36 +15,46 @@ function plan(postSteps: PostStep[], extra: Partial<BuildPlan> = {}): BuildPlan 
 }
 
 /**
- * Ops that do what the test says and record the sequence. `build` runs for the main build (it may
- * write files, like buildx does) and returns its exit code.
+ * A fake machine with real state: a registry (tag → digest, index digest → annotations), the
+ * daemon's loaded platforms, files on disk. The ops change that state the way the real ones do
+ * (annotate is compare-and-swap on the first tag and writes a new index; ensureTag re-points), so
+ * tests assert where things ended up, not which calls were made.
  */
-function ops(opts: { build?: () => number; tags?: Record<string, TagCheck>; annotateTo?: string; verifyProblems?: string[]; fail?: string } = {}) {
-  const log: string[] = [];
+function machine(opts: { build?: () => number; tags?: Record<string, string>; annotateTo?: string; dropAnnotations?: boolean; fail?: 'normalize' } = {}) {
+  const tags = new Map(Object.entries(opts.tags ?? {}));
+  const indexes = new Map<string, string[]>();
+  const loaded: string[] = [];
   let builds = 0;
   const o: PostStepOps = {
     async buildx(args) {
-      log.push(`buildx ${args.join(' ')}`);
-      return builds++ === 0 ? (opts.build?.() ?? 0) : 0;
+      if (builds++ === 0) return opts.build?.() ?? 0;
+      loaded.push(args.find((a) => a.startsWith('--platform='))?.slice('--platform='.length) ?? 'default');
+      return 0;
     },
     async normalize(path, ref) {
-      log.push(`normalize ${path} ${ref}`);
       if (opts.fail === 'normalize') throw new OcifixError('bad layout', 2);
+      writeFileSync(path, `one entry: ${ref}`);
       return '2 → 1';
     },
     async annotate(refs, digest, annotations) {
-      log.push(`annotate ${refs.join(',')} ${digest} ${annotations.join(',')}`);
-      return { digest: opts.annotateTo ?? digest, mediaType: 'application/vnd.oci.image.index.v1+json', size: 1234 };
+      if (tags.get(refs[0]!) !== digest) throw new OcifixError(`${refs[0]} is not at ${digest}`);
+      const to = opts.annotateTo ?? digest;
+      indexes.set(to, opts.dropAnnotations ? [] : [...annotations]);
+      for (const r of refs) tags.set(r, to);
+      return { digest: to, mediaType: 'application/vnd.oci.image.index.v1+json', size: 1234 };
     },
     async verifyAnnotations(ref, annotations) {
-      log.push(`verify-annotations ${ref} ${annotations.join(',')}`);
-      return opts.verifyProblems ?? [];
+      const have = indexes.get(tags.get(ref) ?? '') ?? [];
+      return annotations.filter((a) => !have.includes(a)).map((a) => `${a} is absent from ${ref}`);
     },
-    async ensureTag(ref, digest) {
-      log.push(`ensure ${ref} ${digest}`);
-      return opts.tags?.[ref] ?? { state: 'ok' };
+    async ensureTag(ref, digest): Promise<TagCheck> {
+      const was = tags.get(ref) ?? null;
+      if (was === digest) return { state: 'ok' };
+      tags.set(ref, digest);
+      return { state: 'repointed', was };
     },
   };
-  return { o, log };
+  return { o, tags: () => Object.fromEntries(tags), indexes, loaded };
 }
 
 function io() {
@@ -52,20 +62,32 @@ function io() {
   return { lines, io: { say: (l: string) => lines.push(l), quiet: false } };
 }
 
+const dirs: string[] = [];
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'ocifix-exec-'));
+  const d = mkdtempSync(join(tmpdir(), 'ocifix-exec-'));
+  dirs.push(d);
+  return d;
 }
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe('executePlan', () => {
-  it('success: steps in order; the digest flows from the metadata file through annotate to the tag check', async () => {
+  it('success: the pushed digest is annotated, every tag ends on the annotated index, the load runs, the temp file goes', async () => {
     const dir = tmp();
     const meta = join(dir, 'meta.json');
-    const { o, log } = ops({ build: () => (writeFileSync(meta, JSON.stringify({ 'containerimage.digest': D1 })), 0), annotateTo: D2, tags: { 'r/a:latest': { state: 'repointed', was: D1 } } });
+    const D0 = `sha256:${'0'.repeat(64)}`;
+    const m = machine({
+      // buildx pushes r/a:1 to D1; r/a:latest stays on an older index (buildx #2959)
+      build: () => (writeFileSync(meta, JSON.stringify({ 'containerimage.digest': D1 })), 0),
+      tags: { 'r/a:1': D1, 'r/a:latest': D0 },
+      annotateTo: D2,
+    });
     const out = io();
     const code = await executePlan(
       plan(
         [
-          { kind: 'annotate', when: 'success', refs: ['r/a:1', 'r/a:latest'], annotations: ['index:k=v'] },
+          { kind: 'annotate', when: 'success', refs: ['r/a:1'], annotations: ['index:k=v'] },
           { kind: 'verify-annotations', when: 'success', refs: ['r/a:1'], annotations: ['index:k=v'] },
           { kind: 'verify-tags', when: 'success', refs: ['r/a:1', 'r/a:latest'] },
           { kind: 'buildx', when: 'success', args: ['build', '--platform=linux/amd64', '--load', '.'], why: 'load linux/amd64' },
@@ -73,42 +95,42 @@ describe('executePlan', () => {
         ],
         { metadataFile: { path: meta, temporary: true } },
       ),
-      o,
+      m.o,
       out.io,
     );
     expect(code).toBe(0);
-    expect(log).toEqual([
-      'buildx build .',
-      `annotate r/a:1,r/a:latest ${D1} index:k=v`,
-      'verify-annotations r/a:1 index:k=v',
-      `ensure r/a:1 ${D2}`,
-      `ensure r/a:latest ${D2}`,
-      'buildx build --platform=linux/amd64 --load .',
-    ]);
-    expect(out.lines).toContain(`ocifix: re-pointed r/a:latest to ${D2} (it was on ${D1})`);
+    expect(m.tags()).toEqual({ 'r/a:1': D2, 'r/a:latest': D2 });
+    expect(m.indexes.get(D2)).toEqual(['index:k=v']);
+    expect(m.loaded).toEqual(['linux/amd64']);
+    expect(out.lines).toContain(`ocifix: re-pointed r/a:latest to ${D2} (it was on ${D0})`);
     expect(existsSync(meta)).toBe(false);
   });
 
-  it("buildx fails: its exit code; a 0-byte output it created is removed, one that existed before is not", async () => {
+  it("buildx fails: its exit code, no post step; a 0-byte output it created is removed, one that existed before is not", async () => {
     const dir = tmp();
     const created = join(dir, 'new.tar');
     const existing = join(dir, 'old.tar');
     const emptyDir = join(dir, 'layout');
     writeFileSync(existing, '');
-    const { o, log } = ops({ build: () => (writeFileSync(created, ''), mkdirSync(emptyDir), writeFileSync(existing, ''), 17) });
+    const m = machine({ build: () => (writeFileSync(created, ''), mkdirSync(emptyDir), writeFileSync(existing, ''), 17), tags: { 'r/a:1': D1 } });
     const out = io();
     const code = await executePlan(
       plan([
-        { kind: 'normalize', when: 'success', path: created, ref: 'a:1', mode: 'single' },
+        { kind: 'normalize', when: 'success', path: existing, ref: 'a:1', mode: 'single' },
+        { kind: 'verify-tags', when: 'success', refs: ['r/a:1'] },
+        { kind: 'buildx', when: 'success', args: ['build', '--platform=linux/amd64', '--load', '.'], why: 'load linux/amd64' },
         { kind: 'remove-empty-output', when: 'failure', path: created },
         { kind: 'remove-empty-output', when: 'failure', path: existing },
         { kind: 'remove-empty-output', when: 'failure', path: emptyDir },
       ]),
-      o,
+      m.o,
       out.io,
     );
     expect(code).toBe(17);
-    expect(log).toEqual(['buildx build .']);
+    // nothing after the build ran: the layout was not normalized, no tag moved, nothing loaded
+    expect(readFileSync(existing, 'utf8')).toBe('');
+    expect(m.tags()).toEqual({ 'r/a:1': D1 });
+    expect(m.loaded).toEqual([]);
     expect(existsSync(created)).toBe(false);
     expect(existsSync(emptyDir)).toBe(false);
     expect(existsSync(existing)).toBe(true);
@@ -122,37 +144,59 @@ describe('executePlan', () => {
     const dir = tmp();
     const meta = join(dir, 'meta.json');
     writeFileSync(meta, '{}');
-    const { o, log } = ops({ fail: 'normalize' });
+    const m = machine({ fail: 'normalize' });
     const out = io();
     const code = await executePlan(
       plan([
-        { kind: 'normalize', when: 'success', path: 'o.tar', ref: 'a:1', mode: 'single' },
-        { kind: 'buildx', when: 'success', args: ['build', '--load', '.'], why: 'load linux/amd64' },
+        { kind: 'normalize', when: 'success', path: join(dir, 'o.tar'), ref: 'a:1', mode: 'single' },
+        { kind: 'buildx', when: 'success', args: ['build', '--platform=linux/amd64', '--load', '.'], why: 'load linux/amd64' },
         { kind: 'remove-temp', when: 'always', path: meta },
       ]),
-      o,
+      m.o,
       out.io,
     );
     expect(code).toBe(2);
-    expect(log).toEqual(['buildx build .', 'normalize o.tar a:1']);
-    expect(out.lines).toEqual(['docker ocifix: normalize o.tar: bad layout']);
+    expect(m.loaded).toEqual([]);
+    expect(out.lines).toEqual([`docker ocifix: normalize ${join(dir, 'o.tar')}: bad layout`]);
     expect(existsSync(meta)).toBe(false);
   });
 
-  it('a missing pushed digest is an error, not a silent pass', async () => {
-    const { o } = ops();
+  it('normalize rewrites the layout in place', async () => {
+    const layout = join(tmp(), 'o.tar');
+    const m = machine({ build: () => (writeFileSync(layout, 'two entries'), 0) });
     const out = io();
-    const code = await executePlan(plan([{ kind: 'verify-tags', when: 'success', refs: ['r/a:1'] }], { metadataFile: { path: join(tmp(), 'absent.json'), temporary: true } }), o, out.io);
+    const code = await executePlan(plan([{ kind: 'normalize', when: 'success', path: layout, ref: 'a:1', mode: 'single' }]), m.o, out.io);
+    expect(code).toBe(0);
+    expect(readFileSync(layout, 'utf8')).toBe('one entry: a:1');
+    expect(out.lines).toEqual([`ocifix: normalized ${layout}: 2 → 1`]);
+  });
+
+  it('a missing pushed digest is an error, not a silent pass', async () => {
+    const m = machine({ tags: { 'r/a:1': D1 } });
+    const out = io();
+    const code = await executePlan(plan([{ kind: 'verify-tags', when: 'success', refs: ['r/a:1'] }], { metadataFile: { path: join(tmp(), 'absent.json'), temporary: true } }), m.o, out.io);
     expect(code).toBe(1);
+    expect(m.tags()).toEqual({ 'r/a:1': D1 });
     expect(out.lines[0]).toMatch(/^docker ocifix: check tags r\/a:1: cannot read buildx's metadata file .*absent\.json \(ENOENT\), so the pushed digest is unknown/);
   });
 
   it('annotations that did not land fail the run', async () => {
-    const { o } = ops({ verifyProblems: ['index annotation k is absent, expected "v"'] });
+    const meta = join(tmp(), 'meta.json');
+    const m = machine({ build: () => (writeFileSync(meta, JSON.stringify({ 'containerimage.digest': D1 })), 0), tags: { 'r/a:1': D1 }, annotateTo: D2, dropAnnotations: true });
     const out = io();
-    const code = await executePlan(plan([{ kind: 'verify-annotations', when: 'success', refs: ['r/a:1'], annotations: ['index:k=v'] }]), o, out.io);
+    const code = await executePlan(
+      plan(
+        [
+          { kind: 'annotate', when: 'success', refs: ['r/a:1'], annotations: ['index:k=v'] },
+          { kind: 'verify-annotations', when: 'success', refs: ['r/a:1'], annotations: ['index:k=v'] },
+        ],
+        { metadataFile: { path: meta, temporary: true } },
+      ),
+      m.o,
+      out.io,
+    );
     expect(code).toBe(1);
-    expect(out.lines).toEqual(['docker ocifix: check annotations of r/a:1: the pushed index lacks annotations that were asked for: index annotation k is absent, expected "v"']);
+    expect(out.lines.at(-1)).toBe('docker ocifix: check annotations of r/a:1: the pushed index lacks annotations that were asked for: index:k=v is absent from r/a:1');
   });
 });
 
@@ -161,7 +205,7 @@ describe('the user\'s metadata file after annotate', () => {
     const dir = tmp();
     const meta = join(dir, 'meta.json');
     const written = { 'containerimage.digest': D1, 'containerimage.descriptor': { mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json', digest: D1, size: 99 }, 'image.name': 'r/a:1' };
-    const { o } = ops({ build: () => (writeFileSync(meta, JSON.stringify(written)), 0), annotateTo: D2 });
+    const { o } = machine({ build: () => (writeFileSync(meta, JSON.stringify(written)), 0), tags: { 'r/a:1': D1 }, annotateTo: D2 });
     const out = io();
     const code = await executePlan(
       plan(
