@@ -7,20 +7,21 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BuildxVersion } from '../helpers/stack.js';
 import { crane, describeResult, fixture, getManifest, ref, requireStack, skopeo, stack, uniqueRepo, workDir } from '../helpers/stack.js';
-import { notices, ocifixBuild } from './helpers.js';
+import { dockerWrapper, notices, ocifixBuild, ocifixBuildVia } from './helpers.js';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+
+function multiNodeArgs(annotations: string[], names: string[], extra: string[] = []): string[] {
+  return [
+    '--builder', 'multi', '--platform', 'linux/amd64,linux/arm64', ...annotations.flatMap((a) => ['--annotation', a]),
+    '--push', ...names.flatMap((t) => ['-t', t]), ...extra, fixture('scratch'),
+  ];
+}
 
 async function multiNodePush(version: BuildxVersion, annotations: string[], extra: string[] = [], tags?: (repo: string) => string[]) {
   const repo = uniqueRepo(`f2-${version}`);
   const names = tags ? tags(repo) : [ref(repo), ref(repo, 'latest')];
-  const r = await ocifixBuild(
-    [
-      '--builder', 'multi', '--platform', 'linux/amd64,linux/arm64', ...annotations.flatMap((a) => ['--annotation', a]),
-      '--push', ...names.flatMap((t) => ['-t', t]), ...extra, fixture('scratch'),
-    ],
-    { version },
-  );
+  const r = await ocifixBuild(multiNodeArgs(annotations, names, extra), { version });
   expect(r.exitCode, describeResult(r)).toBe(0);
   expect(r.stderr).toContain(`merging manifest list ${names[0]}`);
   return { repo, r };
@@ -83,7 +84,10 @@ describe('fix 2: index annotations through a multi-node merge', () => {
   });
 
   it('buildx v0.36.1: buildx keeps the annotation; ocifix reads it back and changes nothing', async () => {
-    const { repo, r } = await multiNodePush('v0.36.1', ['index:org.example.ocifix=repro2']);
+    const repo = uniqueRepo('f2-v0361');
+    const w = dockerWrapper();
+    const r = await ocifixBuildVia(w, multiNodeArgs(['index:org.example.ocifix=repro2'], [ref(repo), ref(repo, 'latest')]));
+    expect(r.exitCode, describeResult(r)).toBe(0);
     expect(notices(r)).toEqual([
       expect.stringMatching(/^ocifix: builder "multi" merges a multi-node build: after the push ocifix reads the index back/),
       expect.stringMatching(/^ocifix: after the push, every tag/),
@@ -91,5 +95,27 @@ describe('fix 2: index annotations through a multi-node merge', () => {
     const index = await getManifest(repo, 'v1');
     expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'repro2' });
     expect((await getManifest(repo, 'latest')).digest).toBe(index.digest);
+    // it did read both tags back, and wrote nothing
+    const inspected = w.calls().filter((c) => c[1] === 'imagetools' && c[2] === 'inspect').map((c) => c.find((a) => a.startsWith(stack().registry)));
+    expect(inspected).toEqual(expect.arrayContaining([ref(repo), ref(repo, 'latest')]));
+    expect(w.calls().filter((c) => c.includes('create'))).toEqual([]);
+  });
+
+  it('buildx v0.36.1: an annotation missing from the pushed index (stripped after the push) fails the read-back', async () => {
+    const repo = uniqueRepo('f2-strip');
+    // right after buildx pushed, replace both tags by the same index without its annotations
+    const strip = (tag: string) => {
+      const url = `http://${stack().registry}/v2/${repo}/manifests/${tag}`;
+      return (
+        `curl -fsS -H 'Accept: ${OCI_INDEX}' ${url} | python3 -c 'import json,sys; m=json.load(sys.stdin); m.pop("annotations",None); sys.stdout.write(json.dumps(m))' | ` +
+        `curl -fsS -X PUT -H 'Content-Type: ${OCI_INDEX}' --data-binary @- ${url}`
+      );
+    };
+    const w = dockerWrapper(`${strip('v1')} && ${strip('latest')}`);
+    const r = await ocifixBuildVia(w, multiNodeArgs(['index:org.example.ocifix=repro2'], [ref(repo), ref(repo, 'latest')]));
+    expect(r.exitCode, describeResult(r)).toBe(1);
+    expect(r.stderr).toContain(`docker ocifix: check annotations of ${ref(repo)}: the pushed index lacks annotations that were asked for: `);
+    expect(r.stderr).toContain('org.example.ocifix');
+    expect((await getManifest(repo, 'v1')).body.annotations).toBeUndefined();
   });
 });

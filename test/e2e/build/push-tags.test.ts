@@ -46,6 +46,9 @@ describe('fix 5: tags on the pushed digest', () => {
     expect(notices(r)).toEqual([`ocifix: after the push, the tag ${ref(repo)} is checked against the pushed digest (read from ${meta}) and re-pointed if it is not on it`]);
     const digest = (JSON.parse(readFileSync(meta, 'utf8')) as Record<string, string>)['containerimage.digest'];
     expect((await getManifest(repo, 'v1')).digest).toBe(digest);
+    // the check ran (the tag was read back from the registry) and found nothing to re-point
+    expect(w.calls().filter((c) => c[1] === 'imagetools' && c[2] === 'inspect' && c.includes(ref(repo))).length, JSON.stringify(w.calls())).toBeGreaterThan(0);
+    expect(r.stderr).not.toContain('ocifix: re-pointed');
     // no write: only reads after the build
     expect(w.calls().filter((c) => c.includes('create'))).toEqual([]);
   });
