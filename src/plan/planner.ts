@@ -124,27 +124,17 @@ export function planBuild(input: PlanInput): PlanResult {
     failureNoticed.add(name);
     notices.push(`ocifix: could not read ${what} (${error}); the fixes that depend on it are skipped`);
   };
-  const getBuilder = (): BuilderFacts | undefined => {
-    const b = facts.builder;
-    if (b === undefined) need.add('builder');
-    else if (failed(b)) probeFailed('builder', b.error, 'the builder (docker buildx inspect)');
-    else return b;
-    return undefined;
-  };
-  const getDaemon = (): DaemonFacts | undefined => {
-    const d = facts.daemon;
-    if (d === undefined) need.add('daemon');
-    else if (failed(d)) probeFailed('daemon', d.error, "the daemon's image store (docker info)");
-    else return d;
-    return undefined;
-  };
-  const getVersion = (): string | undefined => {
-    const v = facts.buildxVersion;
-    if (v === undefined) need.add('buildx-version');
-    else if (failed(v)) probeFailed('buildx-version', v.error, 'the buildx version (docker buildx version)');
+  /** A probed fact; asks for the probe when it has not run, notes a failed one once. */
+  const fact = (name: ProbeName, what: string): unknown => {
+    const v = facts[PROBE_KEY[name]];
+    if (v === undefined) need.add(name);
+    else if (failed(v)) probeFailed(name, v.error, what);
     else return v;
     return undefined;
   };
+  const getBuilder = (): BuilderFacts | undefined => fact('builder', 'the builder (docker buildx inspect)') as BuilderFacts | undefined;
+  const getDaemon = (): DaemonFacts | undefined => fact('daemon', "the daemon's image store (docker info)") as DaemonFacts | undefined;
+  const getVersion = (): string | undefined => fact('buildx-version', 'the buildx version (docker buildx version)') as string | undefined;
 
   const plan = (fields: Partial<BuildPlan> & Pick<BuildPlan, 'buildxArgs'>): PlanResult => {
     if (need.size > 0) return { kind: 'need', probes: PROBE_ORDER.filter((n) => need.has(n)) };
