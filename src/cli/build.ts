@@ -6,7 +6,7 @@ export class BuildCommand extends BaseCommand {
   // buildx's own alias for build is `b`
   static override paths = [['build'], ['b']];
   static override usage = Command.Usage({
-    description: 'docker buildx build, with the multi-platform pitfalls fixed and every change explained',
+    description: 'Run docker buildx build with the multi-platform pitfalls fixed and every change explained',
     details: `
       Takes exactly the flags of \`docker buildx build\` and runs it, after rewriting what would not do what was meant. Each change prints one \`ocifix:\` line on stderr; buildx's own output, progress display and exit code are untouched. A build that meets no pitfall runs buildx with the same argv and nothing else (no probe, no extra process).
 
