@@ -34,7 +34,7 @@ import { formatPlatform, goQuote, parsePlatform, PlatformSyntaxError, type Platf
 export type { Platform } from './platform.js';
 export { formatPlatform, parsePlatform, PlatformSyntaxError } from './platform.js';
 
-export const ANNOTATION_TYPES = ['index', 'manifest', 'index-descriptor', 'manifest-descriptor'] as const;
+const ANNOTATION_TYPES = ['index', 'manifest', 'index-descriptor', 'manifest-descriptor'] as const;
 export type AnnotationType = (typeof ANNOTATION_TYPES)[number];
 
 /** `imagetools create`'s wrapper around the parser's message. */

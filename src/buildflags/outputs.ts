@@ -34,7 +34,8 @@ type CsvSync = typeof import('csv-parse/sync');
 let csvSync: CsvSync | undefined;
 /**
  * csv-parse, loaded on first use (only quoted values need it). A literal require() so that the
- * esbuild bundle includes it as a lazily initialised module; vitest provides `require` too.
+ * esbuild bundle includes it as a lazily initialised module; vitest provides `require` too. (Bundle
+ * and vitest only: src/ run as plain ES modules by Node would have no `require` here.)
  */
 function csvParse(): CsvSync['parse'] {
   return (csvSync ??= require('csv-parse/sync') as CsvSync).parse;

@@ -5,10 +5,12 @@
  *  - SIGINT/SIGTERM reach us directly (a terminal's Ctrl-C, or a `kill`).
  * What reaches the running child:
  *  - Ctrl-C on a terminal is delivered by the kernel to the whole foreground process group, child
- *    included, so SIGINT is not sent again when stdin is a terminal (the docker CLI follows the same
- *    rule); otherwise SIGINT, SIGTERM and a socket EOF are forwarded once per child.
- *  - A third request to stop kills the children (SIGKILL), like the docker CLI's
- *    "got 3 SIGTERM/SIGINTs, forcefully exiting".
+ *    included, so SIGINT is not sent again when stdin is a terminal (the docker CLI leaves signals
+ *    to the kernel in the same way when its stdout is a terminal); otherwise SIGINT, SIGTERM and a
+ *    socket EOF are forwarded once per child.
+ *  - A third signal kills the children (SIGKILL), like the docker CLI's "got 3 SIGTERM/SIGINTs,
+ *    forcefully exiting". Only signals count: one Ctrl-C with stdout piped arrives both as SIGINT
+ *    and as the CLI closing the socket, and must not count twice.
  * The exit code is 128+signo (130/143) when a signal or cancel ended the run, otherwise exactly the
  * child's.
  */
@@ -26,7 +28,7 @@ export interface CancellationOptions {
 export class Cancellation {
   private readonly children = new Map<Killable, boolean>();
   private socket: Socket | undefined;
-  private requests = 0;
+  private signals = 0;
   private readonly terminal: boolean;
   /** The signal that asked us to stop, if any. */
   received: NodeJS.Signals | undefined;
@@ -36,6 +38,7 @@ export class Cancellation {
   }
 
   private readonly onSignal = (signal: NodeJS.Signals): void => {
+    this.signals++;
     this.cancel(signal, signal === 'SIGINT' && this.terminal);
   };
 
@@ -62,18 +65,23 @@ export class Cancellation {
   }
 
   /**
-   * A request to stop. `deliveredToGroup`: the children already got this signal from the kernel.
+   * A request to stop (a signal, or the plugin socket's EOF). `deliveredToGroup`: the children
+   * already got this signal from the kernel.
    */
   cancel(signal: NodeJS.Signals, deliveredToGroup = false): void {
     this.received ??= signal;
-    this.requests++;
     for (const [child, forwarded] of this.children) {
-      if (this.requests >= 3) child.kill('SIGKILL');
+      if (this.signals >= 3) child.kill('SIGKILL');
       else if (!forwarded && !deliveredToGroup) {
         child.kill(signal);
         this.children.set(child, true);
       }
     }
+  }
+
+  /** A signal to this process, as from the OS (tests call it instead of process.kill). */
+  signal(signal: NodeJS.Signals): void {
+    this.onSignal(signal);
   }
 
   /** Register a running child; returns the function that forgets it. */

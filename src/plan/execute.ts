@@ -7,10 +7,9 @@
  * Exit code: buildx's when it fails (after the failure steps); 0 when every step passed; a failing
  * step stops the sequence with its own message and exit code (1 unless the error says otherwise).
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { OcifixError } from '../errors.js';
+import { writeFileAtomic } from '../layout/atomic.js';
 import type { BuildPlan, PostStep } from './types.js';
 
 export type TagCheck =
@@ -98,7 +97,7 @@ export async function pushedDigest(path: string): Promise<string> {
 /**
  * Point the user's metadata file at the annotated index: `containerimage.digest` and, when
  * present, `containerimage.descriptor` (digest, size, media type), where they named `from`.
- * Atomic: a temporary file next to it, then rename. Returns false when it named another digest.
+ * Atomic (writeFileAtomic: temp file beside it, fsync, rename). Returns false when it named another digest.
  */
 export async function rewriteMetadata(path: string, from: string, to: IndexDescriptor): Promise<boolean> {
   let meta: Record<string, unknown>;
@@ -115,12 +114,11 @@ export async function rewriteMetadata(path: string, from: string, to: IndexDescr
   if (typeof desc === 'object' && desc !== null && (desc as Record<string, unknown>)['digest'] === from) {
     Object.assign(desc, { mediaType: to.mediaType, digest: to.digest, size: to.size });
   }
-  const tmp = join(dirname(path), `.${basename(path)}.ocifix-${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, JSON.stringify(meta, null, 2), { mode });
-    await rename(tmp, path);
+    // the project's one atomic write (temp beside the target, fsync, rename, fsync dir); realpath
+    // keeps a symlinked --metadata-file a symlink
+    await writeFileAtomic(await realpath(path), JSON.stringify(meta, null, 2), mode);
   } catch (error) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw new OcifixError(`cannot update ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it still names ${from}, not the annotated index ${to.digest}`);
   }
   return true;
@@ -179,6 +177,8 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
   }
 
   let digest: string | undefined;
+  /** A step that failed without making the later steps pointless: the exit code at the end. */
+  let deferredExit = 0;
   const currentDigest = async (): Promise<string> => {
     if (digest) return digest;
     if (!plan.metadataFile) throw new OcifixError('internal: a registry step without a metadata file');
@@ -205,8 +205,18 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
             const from = await currentDigest();
             const annotated = await ops.annotate(step.refs, from, step.annotations);
             digest = annotated.digest;
-            const meta = plan.metadataFile && !plan.metadataFile.temporary && digest !== from && (await rewriteMetadata(plan.metadataFile.path, from, annotated));
-            const metaNote = meta ? `; ${plan.metadataFile!.path} now names the annotated index` : '';
+            let metaNote = '';
+            if (plan.metadataFile && !plan.metadataFile.temporary && digest !== from) {
+              // a local file problem must not skip the registry checks that follow: report it, go on,
+              // and fail the run at the end
+              try {
+                if (await rewriteMetadata(plan.metadataFile.path, from, annotated)) metaNote = `; ${plan.metadataFile.path} now names the annotated index`;
+              } catch (error) {
+                if (!(error instanceof OcifixError)) throw error;
+                io.say(`docker ocifix: ${error.message}`);
+                deferredExit = 1;
+              }
+            }
             note(`ocifix: added ${step.annotations.join(', ')} to ${step.refs.join(', ')} (index ${from} → ${digest})${metaNote}`);
             break;
           }
@@ -238,5 +248,5 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
   } finally {
     await cleanup();
   }
-  return 0;
+  return deferredExit;
 }

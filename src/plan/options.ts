@@ -23,7 +23,7 @@ export interface OcifixOptions {
   quiet: boolean;
   /** The build arguments with ocifix's options taken out (everything else untouched, in order). */
   rest: string[];
-  /** `rest` parsed (the same object when there was nothing to take out): parse once, pass it on. */
+  /** `rest` parsed (a copy of the first parse with argv = rest): parse once, pass it on. */
   parsed: ParsedBuildArgs;
 }
 

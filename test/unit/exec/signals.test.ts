@@ -11,19 +11,31 @@ describe('Cancellation: what reaches the running child', () => {
     const c = new Cancellation({ terminal: false });
     const k = child();
     c.track(k);
-    c.cancel('SIGINT');
-    c.cancel('SIGINT');
+    c.signal('SIGINT');
+    c.signal('SIGINT');
     expect(k.got).toEqual(['SIGINT']);
-    c.cancel('SIGINT');
+    c.signal('SIGINT');
     expect(k.got).toEqual(['SIGINT', 'SIGKILL']);
     expect(c.received).toBe('SIGINT');
+  });
+
+  it('one Ctrl-C seen twice (SIGINT and the socket EOF) counts once toward the forced kill', () => {
+    const c = new Cancellation({ terminal: false });
+    const k = child();
+    c.track(k);
+    c.signal('SIGINT');
+    c.cancel('SIGTERM'); // the docker CLI closed the plugin socket for the same Ctrl-C
+    c.signal('SIGINT');
+    expect(k.got).toEqual(['SIGINT']);
+    c.signal('SIGINT');
+    expect(k.got).toEqual(['SIGINT', 'SIGKILL']);
   });
 
   it('on a terminal: Ctrl-C already reached the group, so it is not sent again', () => {
     const c = new Cancellation({ terminal: true });
     const k = child();
     c.track(k);
-    c.cancel('SIGINT', true);
+    c.signal('SIGINT');
     expect(k.got).toEqual([]);
     expect(c.received).toBe('SIGINT');
   });

@@ -228,6 +228,34 @@ describe('the user\'s metadata file after annotate', () => {
     expect(out.lines).toEqual([`ocifix: added index:k=v to r/a:1 (index ${D1} → ${D2}); ${meta} now names the annotated index`]);
   });
 
+  it('a failed rewrite is reported, the tag checks still run, and the run fails', async () => {
+    const dir = tmp();
+    const meta = join(dir, 'meta.json');
+    const m = machine({ build: () => (writeFileSync(meta, JSON.stringify({ 'containerimage.digest': D1 })), 0), tags: { 'r/a:1': D1, 'r/a:2': D1 }, annotateTo: D2 });
+    const annotate = m.o.annotate;
+    m.o.annotate = async (...args) => {
+      const r = await annotate(...args);
+      rmSync(meta); // the file goes away under us: the rewrite cannot read it
+      return r;
+    };
+    const out = io();
+    const code = await executePlan(
+      plan(
+        [
+          { kind: 'annotate', when: 'success', refs: ['r/a:1'], annotations: ['index:k=v'] },
+          { kind: 'verify-tags', when: 'success', refs: ['r/a:1', 'r/a:2'] },
+        ],
+        { metadataFile: { path: meta, temporary: false } },
+      ),
+      m.o,
+      out.io,
+    );
+    expect(code).toBe(1);
+    // r/a:2 was still on the old index: the tag check ran after the failed rewrite and re-pointed it
+    expect(m.tags()).toEqual({ 'r/a:1': D2, 'r/a:2': D2 });
+    expect(out.lines.some((l) => l.startsWith(`docker ocifix: cannot update ${meta} (ENOENT)`))).toBe(true);
+  });
+
   it('a metadata file naming another digest is left alone', async () => {
     const meta = join(tmp(), 'meta.json');
     writeFileSync(meta, JSON.stringify({ 'containerimage.digest': D2 }));
