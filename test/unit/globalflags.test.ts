@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseGlobals, splitInvocation } from '../../src/globalflags.js';
+import { caught } from '../support/caught.js';
 
 describe('splitInvocation: docker global flags in front of the plugin name', () => {
   const cases: Array<{ argv: string[]; kind: string; forward: string[]; args: string[]; extra?: Record<string, unknown> }> = [
@@ -55,12 +56,7 @@ describe('parseGlobals: bad input is a usage error (exit 125)', () => {
     [['-H', 'a', '-H', 'b', 'ocifix'], 'specify only one -H'],
   ];
   it.each(bad)('%j', (argv, message) => {
-    let error: unknown;
-    try {
-      parseGlobals(argv);
-    } catch (e) {
-      error = e;
-    }
+    const error = caught(() => parseGlobals(argv));
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain(message);
     expect((error as { exitCode: number }).exitCode).toBe(125);

@@ -11,6 +11,7 @@ import {
 } from '../../../src/buildflags/annotations.js';
 import { formatPlatform, goQuote, hostArch, parsePlatform, PlatformSyntaxError } from '../../../src/buildflags/platform.js';
 import { EXIT_USAGE } from '../../../src/errors.js';
+import { caught } from '../../support/caught.js';
 
 describe('parseAnnotation (buildx v0.16+ grammar)', () => {
   const ok: Array<[string, Array<Partial<Annotation>>]> = [
@@ -77,12 +78,7 @@ describe('parseAnnotation (buildx v0.16+ grammar)', () => {
     ],
   ];
   it.each(bad)('%s → buildx error', (input, message) => {
-    let err: unknown;
-    try {
-      parseAnnotation(input);
-    } catch (e) {
-      err = e;
-    }
+    const err = caught(() => parseAnnotation(input));
     expect(err).toBeInstanceOf(AnnotationSyntaxError);
     expect((err as AnnotationSyntaxError).message).toBe(message);
     expect((err as AnnotationSyntaxError).exitCode).toBe(EXIT_USAGE);

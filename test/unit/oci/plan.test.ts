@@ -4,6 +4,7 @@ import type { IndexJson } from '../../../src/oci/layout.js';
 import type { Descriptor } from '../../../src/oci/media.js';
 import { type Mode, planNormalize, type PlanOptions } from '../../../src/oci/plan.js';
 import { parseRefSelector, type RefSelector } from '../../../src/oci/refname.js';
+import { caught } from '../../support/caught.js';
 
 const R = 'org.opencontainers.image.ref.name';
 const C = 'io.containerd.image.name';
@@ -163,12 +164,7 @@ describe('different images', () => {
   const two = [...perTag(X, ['docker.io/library/a:1', 'docker.io/library/a:2']), ...perTag(Y, ['docker.io/library/b:1'])];
 
   it('are refused with a listing (exit 1)', () => {
-    let err: unknown;
-    try {
-      plan(two);
-    } catch (e) {
-      err = e;
-    }
+    const err = caught(() => plan(two));
     expect(err).toBeInstanceOf(OcifixError);
     const e = err as OcifixError;
     expect(e.exitCode).toBe(1);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatReference, parseReference, ReferenceSyntaxError } from '../../../src/registry/reference.js';
 import { EXIT_USAGE } from '../../../src/errors.js';
+import { caught } from '../../support/caught.js';
 
 describe('parseReference (distribution/reference ParseNormalizedNamed + TagNameOnly)', () => {
   it.each([
@@ -34,12 +35,7 @@ describe('parseReference (distribution/reference ParseNormalizedNamed + TagNameO
     ['a'.repeat(64), `invalid repository name (${'a'.repeat(64)}), cannot specify 64-byte hexadecimal strings`],
     [`x.io/${'a'.repeat(256)}`, 'repository name must not be more than 255 characters'],
   ])('%j → %s', (input, message) => {
-    let err: unknown;
-    try {
-      parseReference(input);
-    } catch (e) {
-      err = e;
-    }
+    const err = caught(() => parseReference(input));
     expect(err).toBeInstanceOf(ReferenceSyntaxError);
     expect((err as Error).message).toBe(message);
     expect((err as ReferenceSyntaxError).exitCode).toBe(EXIT_USAGE);
