@@ -1,9 +1,8 @@
-import { PassThrough } from 'node:stream';
-import { Cli, Command, Option } from 'clipanion';
+import { Command, Option } from 'clipanion';
 import { describe, expect, it } from 'vitest';
 import type { OcifixContext } from '../../../src/cli/context.js';
 import { OcifixError, UsageError } from '../../../src/errors.js';
-import { runCommand } from '../../../src/cli/dispatch.js';
+import { runInProcess } from '../../support/run-in-process.js';
 
 class Boom extends Command<OcifixContext> {
   static override paths = [['boom']];
@@ -15,27 +14,8 @@ class Boom extends Command<OcifixContext> {
   }
 }
 
-function collect(s: PassThrough): () => string {
-  let out = '';
-  s.on('data', (d: Buffer) => (out += d.toString()));
-  return () => out;
-}
-
-async function run(args: string[], debug: boolean) {
-  const cli = new Cli<OcifixContext>({ binaryName: 'docker ocifix' });
-  cli.register(Boom);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out = collect(stdout);
-  const err = collect(stderr);
-  const context = {
-    ...Cli.defaultContext,
-    stdout,
-    stderr,
-    globals: { forward: [], debug, help: false },
-  } as unknown as OcifixContext;
-  const code = await runCommand(cli, args, context);
-  return { code, stdout: out(), stderr: err() };
+function run(args: string[], debug: boolean) {
+  return runInProcess(Boom, args, { debug });
 }
 
 describe('error reporting keeps stdout clean and hides stacks unless -D', () => {

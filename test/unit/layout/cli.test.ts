@@ -1,27 +1,10 @@
-import { PassThrough } from 'node:stream';
-import { Cli } from 'clipanion';
 import { describe, expect, it } from 'vitest';
-import type { OcifixContext } from '../../../src/cli/context.js';
 import { NormalizeCommand } from '../../../src/cli/normalize.js';
-import { runCommand } from '../../../src/cli/dispatch.js';
+import { runInProcess } from '../../support/run-in-process.js';
 import { makeLayout, makeImage, perTagEntries, snapshot, tempDir, writeIndex, writeOciLayout } from '../../fixtures/normalize/layouts.js';
 
-function collect(s: PassThrough): () => string {
-  let out = '';
-  s.on('data', (d: Buffer) => (out += d.toString()));
-  return () => out;
-}
-
 async function run(args: string[]) {
-  const cli = new Cli<OcifixContext>({ binaryName: 'docker ocifix' });
-  cli.register(NormalizeCommand);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out = collect(stdout);
-  const err = collect(stderr);
-  const context = { ...Cli.defaultContext, stdout, stderr, cwd: process.cwd(), globals: { forward: [], debug: false, help: false } } as unknown as OcifixContext;
-  const code = await runCommand(cli, ['normalize', ...args], context);
-  return { code, stdout: out(), stderr: err() };
+  return runInProcess(NormalizeCommand, ['normalize', ...args]);
 }
 
 describe('docker ocifix normalize (in process)', () => {
