@@ -6,7 +6,8 @@
  * `{ kind: 'need', probes }`; the caller probes and calls again. A build that meets no pitfall
  * never asks for anything (`docker ocifix build .` runs no probe).
  *
- * The six fixes (issue 6), each announced by exactly one notice line:
+ * The fixes, each announced by at most one notice line (a change to the command before the build,
+ * or the result of a post-build step after a successful build):
  *  1. index annotations on a single-manifest result → `--build-arg BUILDKIT_MULTI_PLATFORM=1`
  *     (policy: force-index | manifest-only | fail); an image store that cannot hold an index
  *     (docker driver or --load on the classic store, a docker tarball) → drop them or fail;
@@ -18,8 +19,7 @@
  *     cacheonly | error;
  *  5. `--push` → know the pushed digest (temporary --metadata-file when the user gave none), then
  *     check every tag is on it and re-point those that are not;
- *  6. buildx < 0.16 with multi-type annotation prefixes → one flag per type; a typeless key with
- *     `:` → explicit `manifest:` type.
+ *  6. buildx < 0.16 with multi-type annotation prefixes → one flag per type.
  * Plus, for a failed oci/docker/tar export: remove the 0-byte file buildx may leave behind when
  * it did not exist before the run.
  */
@@ -48,6 +48,7 @@ import {
   isMultiNodeSplit,
   assignNodes,
   platformMatches,
+  pushedTag,
   requestedPlatforms,
   suffixedName,
   tagPart,
@@ -97,9 +98,14 @@ function unique<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
 }
 
-function quoteList(xs: readonly string[], max = 3): string {
+function quoteList(xs: readonly string[], max = 2): string {
   const shown = xs.slice(0, max).join(', ');
-  return xs.length > max ? `${shown}, … (${xs.length} in all)` : shown;
+  return xs.length > max ? `${shown} and ${xs.length - max} more` : shown;
+}
+
+function firstLine(s: string, max = 60): string {
+  const line = s.split('\n')[0]!.trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 function isIndexAttr(key: string): boolean {
@@ -122,7 +128,7 @@ export function planBuild(input: PlanInput): PlanResult {
   const probeFailed = (name: ProbeName, error: string, what: string): void => {
     if (failureNoticed.has(name)) return;
     failureNoticed.add(name);
-    notices.push(`ocifix: could not read ${what} (${error}); the fixes that depend on it are skipped`);
+    notices.push(`ocifix: could not read ${what} (${firstLine(error)}); fixes that need it are skipped`);
   };
   /** A probed fact; asks for the probe when it has not run, notes a failed one once. */
   const fact = (name: ProbeName, what: string): unknown => {
@@ -132,16 +138,16 @@ export function planBuild(input: PlanInput): PlanResult {
     else return v;
     return undefined;
   };
-  const getBuilder = (): BuilderFacts | undefined => fact('builder', 'the builder (docker buildx inspect)') as BuilderFacts | undefined;
-  const getDaemon = (): DaemonFacts | undefined => fact('daemon', "the daemon's image store (docker info)") as DaemonFacts | undefined;
-  const getVersion = (): string | undefined => fact('buildx-version', 'the buildx version (docker buildx version)') as string | undefined;
+  const getBuilder = (): BuilderFacts | undefined => fact('builder', 'the builder') as BuilderFacts | undefined;
+  const getDaemon = (): DaemonFacts | undefined => fact('daemon', "the daemon's image store") as DaemonFacts | undefined;
+  const getVersion = (): string | undefined => fact('buildx-version', 'the buildx version') as string | undefined;
 
   const plan = (fields: Partial<BuildPlan> & Pick<BuildPlan, 'buildxArgs'>): PlanResult => {
     if (need.size > 0) return { kind: 'need', probes: PROBE_ORDER.filter((n) => need.has(n)) };
     const buildxEnv = fields.buildxEnv ?? {};
     const postSteps = fields.postSteps ?? [];
     const passthrough =
-      !fields.refusal && postSteps.length === 0 && Object.keys(buildxEnv).length === 0 &&
+      !fields.refusal && postSteps.length === 0 && Object.keys(buildxEnv).length === 0 && (fields.mainStdout ?? 'inherit') === 'inherit' &&
       fields.buildxArgs.length === args.length + 1 && fields.buildxArgs.every((a, i) => a === (i === 0 ? cmd : args[i - 1]));
     return {
       kind: 'plan',
@@ -150,6 +156,9 @@ export function planBuild(input: PlanInput): PlanResult {
         buildxEnv,
         notices,
         postSteps,
+        mainStdout: fields.mainStdout ?? 'inherit',
+        stdin: fields.stdin ?? 'inherit',
+        ...(fields.iidFile ? { iidFile: fields.iidFile } : {}),
         ...(fields.metadataFile ? { metadataFile: fields.metadataFile } : {}),
         probesUsed: probesUsed(facts),
         facts,
@@ -174,9 +183,7 @@ export function planBuild(input: PlanInput): PlanResult {
   if (shaky) {
     const unknown = [...p.unknown].reverse().find((u) => u.index < shaky.index);
     const label = unknown ? p.argv[unknown.index] : 'an unknown flag';
-    notices.push(
-      `ocifix: cannot tell whether ${label} takes a value (it is not a buildx build flag ocifix knows), so the command goes to buildx unchanged; write it as ${label}=VALUE to let ocifix check the build`,
-    );
+    notices.push(`ocifix: ${label} is a flag ocifix does not know: build passed on unchanged (write ${label}=VALUE)`);
     return unchanged();
   }
 
@@ -225,6 +232,7 @@ export function planBuild(input: PlanInput): PlanResult {
         );
       } else if (b || failed(facts.builder)) {
         const what = `--load of ${platforms.length} platforms (${platforms.join(', ')}) into a daemon without the containerd image store cannot work (buildx: "docker exporter does not currently support exporting manifest lists")`;
+        const short = `the classic store cannot --load ${platforms.length} platforms`;
         switch (policy.load) {
           case 'error':
             refuse(`${what}. Choose --ocifix-load=native (load ${daemon.platform} only), split (one tag per platform) or cacheonly (load nothing), or turn on the containerd image store.`);
@@ -238,22 +246,17 @@ export function planBuild(input: PlanInput): PlanResult {
               break;
             }
             subBuilds = [{ platform: nat, split: false }];
-            notices.push(
-              `ocifix: ${what}: building all platforms to the build cache, then loading ${nat}, the daemon's platform (--ocifix-load=native; split, cacheonly and error are the alternatives)`,
-            );
+            notices.push(`ocifix: ${short}: loading ${nat} only (--ocifix-load=native)`);
             break;
           }
           case 'split': {
             subBuilds = platforms.map((pl) => ({ platform: pl, split: true }));
             const names = tags.length ? tags : loadOutputs.flatMap((o) => o.names);
-            const example = names[0] ? `, e.g. ${suffixedName(names[0], platforms[0]!)}` : ' (no -t given: the loaded images stay untagged)';
-            notices.push(
-              `ocifix: ${what}: building all platforms to the build cache, then loading each platform under its own tag${example} (--ocifix-load=split)`,
-            );
+            notices.push(`ocifix: ${short}: ${names.length ? 'one TAG-os-arch each' : 'each untagged'} (--ocifix-load=split)`);
             break;
           }
           case 'cacheonly':
-            notices.push(`ocifix: ${what}: building all platforms to the build cache only; nothing is loaded (--ocifix-load=cacheonly)`);
+            notices.push(`ocifix: ${short}: build cache only (--ocifix-load=cacheonly)`);
             break;
         }
         if (!refusal) {
@@ -330,19 +333,20 @@ export function planBuild(input: PlanInput): PlanResult {
           );
         } else if (policy.indexAnnotations === 'force-index' && noIndexStore.length === 0 && !mpDisabled && !localOrTar) {
           mainEdits.push({ op: 'insert', at: 0, tokens: ['--build-arg', 'BUILDKIT_MULTI_PLATFORM=1'] });
-          notices.push(
-            `ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1 so the single-platform export (${single.join(', ')}) is an image index that can carry ${listed} (buildx would fail: "index annotations not supported for single platform export")`,
-          );
+          notices.push(`ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index`);
         } else {
           dropIndex = true;
           const why = noIndexStore.length
-            ? `${noIndexStore.join(', ')} cannot hold an image index`
+            ? noIndexStore.some((x) => x.endsWith('(a docker tarball)'))
+              ? 'a docker tarball holds no image index'
+              : 'the classic image store holds no image index'
             : policy.indexAnnotations === 'manifest-only'
-              ? `the export (${single.join(', ')}) is a single manifest (--ocifix-index-annotations=manifest-only)`
+              ? 'one-manifest image (--ocifix-index-annotations=manifest-only)'
               : mpDisabled
-                ? `the export (${single.join(', ')}) is a single manifest and you set BUILDKIT_MULTI_PLATFORM=${multiPlatformArg}`
-                : `the export (${single.join(', ')}) is a single manifest and BUILDKIT_MULTI_PLATFORM would also change the local/tar output`;
-          notices.push(`ocifix: dropped ${listed}: ${why}; manifest-level annotations are kept`);
+                ? `one-manifest image (BUILDKIT_MULTI_PLATFORM=${multiPlatformArg})`
+                : 'an image index would also change the local/tar output';
+          const what = annos.length === 1 && annos[0]!.length <= 32 ? `--annotation ${annos[0]}` : `${annos.length} index annotation${annos.length === 1 ? '' : 's'}`;
+          notices.push(`ocifix: dropped ${what}: ${why}`);
         }
       }
     }
@@ -356,11 +360,7 @@ export function planBuild(input: PlanInput): PlanResult {
     const kept = drop ? all.filter((a) => !INDEX_TYPES.has(a.type)) : all;
     if (kept.length === 0) return { op: 'remove', use: f.use };
     const split = (legacy && f.multiType && kept.length > 1) || kept.length !== all.length;
-    if (!split) {
-      if (!f.colonFixed) return undefined;
-      if (note) fix6.push(`--annotation ${f.raw} → ${f.value} (a key holding ":" needs an explicit type)`);
-      return { op: 'set-value', use: f.use, value: f.value };
-    }
+    if (!split) return undefined;
     let flags = kept.map((a) => formatAnnotation(a));
     if (legacy) {
       // one flag per type, checked against what buildx < 0.16 can parse
@@ -372,7 +372,7 @@ export function planBuild(input: PlanInput): PlanResult {
         return undefined;
       }
     }
-    if (note && legacy && f.multiType && kept.length > 1) fix6.push(`--annotation ${f.raw} → ${flags.map((x) => `--annotation ${x}`).join(' ')}`);
+    if (note && legacy && f.multiType && kept.length > 1) fix6.push(`--annotation ${f.raw}`);
     if (flags.length === 1) return { op: 'set-value', use: f.use, value: flags[0]! };
     return { op: 'replace', use: f.use, tokens: flags.map((x) => `--annotation=${x}`) };
   };
@@ -389,8 +389,8 @@ export function planBuild(input: PlanInput): PlanResult {
   const mainAnnotationEdits = [...annotationEdits(dropIndex, true), ...(dropIndex ? outputAttrEdits(mainOutputs) : [])];
   if (fix6.length) {
     const v = facts.buildxVersion && !failed(facts.buildxVersion) ? ` ${facts.buildxVersion}` : '';
-    const legacyNote = legacy ? ` (buildx${v} predates 0.16 and would apply a multi-type prefix as part of a manifest key)` : '';
-    notices.push(`ocifix: rewrote annotations${legacyNote}: ${fix6.join('; ')}`);
+    const what = fix6.length === 1 ? fix6[0]! : `${fix6.length} multi-type annotations`;
+    notices.push(`ocifix: split ${what} into one flag per type (buildx${v} predates 0.16)`);
   }
 
   // ---------------------------------------------------------------- fix 3: OCI layouts with several names; multi-node oci/tar
@@ -408,7 +408,7 @@ export function planBuild(input: PlanInput): PlanResult {
     }
     if (o.type === 'oci' && o.names.length > 1) {
       if (o.dest === undefined || o.stdout) {
-        notices.push(`ocifix: the OCI layout goes to stdout, so its ${o.names.length} index.json entries (one per tag) cannot be normalized; crane and skopeo will ask which entry to use`);
+        notices.push(`ocifix: an OCI layout on stdout keeps its ${o.names.length} index.json entries: crane and skopeo refuse that`);
         continue;
       }
       let keep = o.names[0]!;
@@ -421,17 +421,22 @@ export function planBuild(input: PlanInput): PlanResult {
         }
         keep = match;
       }
+      // its one line comes after the build, from the step: "normalized DEST: 3 index.json entries → 1 (NAME)"
       postSteps.push({ kind: 'normalize', when: 'success', path: o.dest, ref: keep, mode: 'single' });
-      notices.push(
-        `ocifix: --output type=oci with ${o.names.length} tags writes one index.json entry per tag, which crane and skopeo refuse: after the build ${o.dest} is normalized to one entry named ${keep}${policy.keepTag ? '' : ' (the first tag; --ocifix-keep-tag picks another)'}`,
-      );
     }
   }
 
   // ---------------------------------------------------------------- fix 2: multi-node merge + index annotations
   const pushOutputs = mainOutputs.filter((o) => o.type === 'image' && o.push);
   const pushByDigest = (o: EffectiveOutput) => o.entry.attrs['push-by-digest'] !== undefined && parseBoolValue(o.entry.attrs['push-by-digest']) === true;
-  const pushRefs = unique(pushOutputs.filter((o) => !pushByDigest(o)).flatMap((o) => o.names));
+  // the tags the push writes (`NAME:TAG@DIGEST` goes to NAME:TAG, `NAME@DIGEST` to no tag)
+  const pushRefs = unique(
+    pushOutputs
+      .filter((o) => !pushByDigest(o))
+      .flatMap((o) => o.names)
+      .map(pushedTag)
+      .filter((n): n is string => n !== undefined),
+  );
   const verifySteps: PostStep[] = [];
   if (pushRefs.length > 0 && platforms.length > 1) {
     const registryAnnos = unique([
@@ -448,14 +453,8 @@ export function planBuild(input: PlanInput): PlanResult {
         const v = getVersion();
         if (v !== undefined || failed(facts.buildxVersion)) {
           const old = v !== undefined && semverValid(v) !== null && semverLt(v, '0.16.0');
-          if (old) {
-            verifySteps.push({ kind: 'annotate', when: 'success', refs: pushRefs, annotations: registryAnnos });
-            notices.push(
-              `ocifix: buildx ${v} drops index annotations when it merges a multi-node build (fixed in 0.16): after the push ocifix adds ${quoteList(registryAnnos)} to the index and reads them back`,
-            );
-          } else {
-            notices.push(`ocifix: builder "${b.name}" merges a multi-node build: after the push ocifix reads the index back to check that ${quoteList(registryAnnos)} landed`);
-          }
+          // its one line comes after the push, from the annotate step; the read-back is silent unless it fails
+          if (old && v !== undefined) verifySteps.push({ kind: 'annotate', when: 'success', refs: pushRefs, annotations: registryAnnos, buildxVersion: v });
           verifySteps.push({ kind: 'verify-annotations', when: 'success', refs: pushRefs, annotations: registryAnnos });
         }
       }
@@ -474,10 +473,8 @@ export function planBuild(input: PlanInput): PlanResult {
       mainEdits.push({ op: 'insert', at: 0, tokens: [`--metadata-file=${input.tempMetadataFile}`] });
       if (env.BUILDX_METADATA_PROVENANCE === undefined) buildxEnv['BUILDX_METADATA_PROVENANCE'] = 'disabled';
     }
+    // silent when every tag is on the pushed digest; one line per tag it re-points
     verifySteps.push({ kind: 'verify-tags', when: 'success', refs: pushRefs });
-    notices.push(
-      `ocifix: after the push, ${pushRefs.length === 1 ? `the tag ${pushRefs[0]} is` : `every tag (${quoteList(pushRefs)}) is`} checked against the pushed digest${metadataFile.temporary ? ' (read from a temporary --metadata-file)' : ` (read from ${metadataFile.path})`} and re-pointed if it is not on it`,
-    );
   }
   postSteps.push(...verifySteps);
 
@@ -511,8 +508,20 @@ export function planBuild(input: PlanInput): PlanResult {
       when: 'success',
       args: sbArgs,
       why: `load ${sb.platform}${sb.split ? '' : " (the daemon's platform)"} into the daemon${names.length ? ` as ${names.join(', ')}` : ''}`,
+      // one build's stdout is the user's (-q prints one image ID): the one that carries --iidfile
+      stdout: i === carrier ? 'inherit' : 'ignore',
     });
   });
+
+  // ---------------------------------------------------------------- what the builds read and print
+  const quiet = boolValue(p, 'quiet') === true;
+  const annotates = postSteps.some((s) => s.kind === 'annotate');
+  /** -q: the loaded image's ID, not the cache-only build's empty line; the annotated index's digest, not buildx's. */
+  const mainStdout: BuildPlan['mainStdout'] = quiet && carrier >= 0 ? 'ignore' : quiet && annotates ? 'capture' : 'inherit';
+  const iidfile = lastValue(p, 'iidfile');
+  /** `-f -` or a context on `-`: stdin is read once and given to every build of the plan. */
+  const readsStdin = p.context?.value === '-' || values(p, 'file').includes('-');
+  const stdin: BuildPlan['stdin'] = readsStdin && subBuilds.length > 0 ? 'shared' : 'inherit';
 
   // ---------------------------------------------------------------- cleanup steps
   if (metadataFile?.temporary) postSteps.push({ kind: 'remove-temp', when: 'always', path: metadataFile.path });
@@ -523,5 +532,14 @@ export function planBuild(input: PlanInput): PlanResult {
   }
 
   const buildxArgs = [cmd, ...applyEdits(args, [...mainEdits, ...mainAnnotationEdits])];
-  return plan({ buildxArgs, buildxEnv, postSteps, ...(metadataFile ? { metadataFile } : {}), ...(refusal ? { refusal } : {}) });
+  return plan({
+    buildxArgs,
+    buildxEnv,
+    postSteps,
+    mainStdout,
+    stdin,
+    ...(annotates && iidfile ? { iidFile: iidfile } : {}),
+    ...(metadataFile ? { metadataFile } : {}),
+    ...(refusal ? { refusal } : {}),
+  });
 }
