@@ -1,7 +1,7 @@
 /**
  * The CLI proper (loaded lazily by entry.ts). Splits docker's global flags off, then either runs
  * one of ocifix's own commands or forwards the whole call to `docker buildx` unchanged.
- * Only what a call needs is loaded: a build goes straight to src/plan/run.ts; clipanion and the
+ * Only what a call needs is loaded: a build goes straight to src/build/run.ts; clipanion and the
  * other commands load for help, completion and ocifix's own subcommands.
  */
 import { COMMAND_WORDS } from './cli/commands.js';
@@ -106,7 +106,7 @@ async function dispatch(invocation: ReturnType<typeof splitInvocation>, ctx: Oci
       const word = root?.command ?? first;
       const buildArgs = root ? [...root.flags, ...root.rest] : rest;
       if (BUILD_WORDS.includes(word)) {
-        const { runBuild } = await import('./plan/run.js');
+        const { runBuild } = await import('./build/run.js');
         const result = await runBuild(ctx, buildArgs, word as 'build' | 'b');
         return result === 'help' ? runOwn([word, ...buildArgs]) : result;
       }

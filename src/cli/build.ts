@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { runBuild } from '../plan/run.js';
+import { runBuild } from '../build/run.js';
 import { BaseCommand } from './base.js';
 
 export class BuildCommand extends BaseCommand {

@@ -48,7 +48,7 @@ describe('fix 2: index annotations through a multi-node merge', () => {
     // the user's metadata file names the annotated index, the digest the tags resolve to
     const metadata = JSON.parse(readFileSync(meta, 'utf8')) as Record<string, unknown>;
     expect(metadata['containerimage.digest']).toBe(index.digest);
-    // buildx 0.15's multi-node merge writes no containerimage.descriptor (rewriting one: test/unit/plan/execute.test.ts)
+    // buildx 0.15's multi-node merge writes no containerimage.descriptor (rewriting one: test/unit/build/execute.test.ts)
     expect(metadata['containerimage.descriptor']).toBeUndefined();
     // independent readers
     const sk = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref(repo)}`]);

@@ -2,8 +2,7 @@
  * Facts read from the build argv alone (no probes): platforms, attestations, build args,
  * annotations, where a builder would run each platform. Pure.
  */
-import { AnnotationSyntaxError, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
-import { lastValue, parseBoolValue, uses, values, type FlagUse, type ParsedBuildArgs } from '../buildflags/args.js';
+import { lastValue, parseBoolValue, values, type ParsedBuildArgs } from '../buildflags/args.js';
 import { csvFields, OutputSyntaxError } from '../buildflags/outputs.js';
 import { formatPlatform, parsePlatform, samePlatform, type Platform } from '../buildflags/platform.js';
 import { formatReference, parseReference, ReferenceSyntaxError, tagOnly, type ImageRef } from '../registry/reference.js';
@@ -146,42 +145,6 @@ export function attestations(p: ParsedBuildArgs, env: BuildEnv): Attestations {
 // annotations
 
 export const INDEX_TYPES = new Set(['index', 'index-descriptor']);
-
-export interface AnnotationFlag {
-  use: FlagUse;
-  /** The value as the user wrote it. */
-  raw: string;
-  /** Parsed with the current grammar; undefined when it does not parse (buildx reports it). */
-  parsed?: Annotation[];
-  /** Written with several types (`index,manifest:k=v`). */
-  multiType: boolean;
-}
-
-function tryAnnotation(value: string): Annotation[] | AnnotationSyntaxError {
-  try {
-    return parseAnnotation(value);
-  } catch (error) {
-    if (error instanceof AnnotationSyntaxError) return error;
-    throw error;
-  }
-}
-
-/**
- * Read every `--annotation` flag. One that does not parse (`com.example:x=1`: buildx ≥ 0.16 says
- * "invalid annotation type", buildx 0.15 takes `com.example:x` as a manifest key) is left for
- * buildx to judge, exactly as it would be without ocifix.
- */
-export function annotationFlags(p: ParsedBuildArgs): AnnotationFlag[] {
-  return uses(p, 'annotation').map((use) => {
-    const raw = use.value ?? '';
-    const parsed = tryAnnotation(raw);
-    const eq = raw.indexOf('=');
-    const left = eq === -1 ? raw : raw.slice(0, eq);
-    const colon = left.indexOf(':');
-    const multiType = colon !== -1 && left.slice(0, colon).includes(',');
-    return { use, raw, ...(parsed instanceof AnnotationSyntaxError ? {} : { parsed }), multiType };
-  });
-}
 
 /**
  * The tag a pushed name ends up on: BuildKit pushes `NAME:TAG@DIGEST` to NAME:TAG (the digest is

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OcifixError } from '../../../src/errors.js';
-import { executePlan, rewriteMetadata, type PostStepOps, type TagCheck } from '../../../src/plan/execute.js';
-import { explainText } from '../../../src/plan/explain.js';
-import type { BuildPlan, PostStep } from '../../../src/plan/types.js';
+import { executePlan, rewriteMetadata, type PostStepOps, type TagCheck } from '../../../src/build/execute.js';
+import { explainText } from '../../../src/build/explain.js';
+import type { BuildPlan, PostStep } from '../../../src/build/types.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
 
 function plan(postSteps: PostStep[], extra: Partial<BuildPlan> = {}): BuildPlan {
-  return { buildxArgs: ['build', '.'], buildxEnv: {}, notices: [], postSteps, probesUsed: [], facts: {}, passthrough: false, mainStdout: 'inherit', stdin: 'inherit', ...extra };
+  return { buildxArgs: ['build', '.'], buildxEnv: {}, notices: [], postSteps, probesUsed: [], facts: {}, passthrough: false, mainStdout: 'inherit', stdin: 'inherit', fixes: [], ...extra };
 }
 
 /**

@@ -97,6 +97,8 @@ export interface BuildPlan {
   iidFile?: string;
   /** The metadata file the main build writes (the user's or ocifix's temporary one), when the plan reads it. */
   metadataFile?: { path: string; temporary: boolean };
+  /** The ids of the fixes that changed this build (src/build/fixes/), in FIXES order. */
+  fixes: string[];
   /** The probes that ran (those with an entry in `facts`), in the fixed order buildx-version, builder, daemon; shown by explain's JSON. */
   probesUsed: ProbeName[];
   /** The facts the probes gave (for explain). */

@@ -55,7 +55,7 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
   const runBuildx = (a: readonly string[], env: Record<string, string>, io: BuildIO = { stdout: 'inherit' }) => startBuildx(ctx, plugin, a, env, io);
   if (plan.passthrough) return (await runBuildx(plan.buildxArgs, {})).exitCode;
 
-  const [{ executePlan }, { defaultOps }] = await Promise.all([import('./execute.js'), import('./ops.js')]);
+  const [{ executePlan }, { defaultOps }] = await Promise.all([import('./execute.js'), import('./post-step-ops.js')]);
   const builder = lastValue(parsed, 'builder');
   const ops = defaultOps(ctx.docker, {
     runBuildx,

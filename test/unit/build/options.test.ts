@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseBuildArgs } from '../../../src/buildflags/args.js';
 import { UsageError } from '../../../src/errors.js';
-import { parseOcifixOptions } from '../../../src/plan/options.js';
-import { planBuild } from '../../../src/plan/planner.js';
+import { parseOcifixOptions } from '../../../src/build/options.js';
+import { planBuild } from '../../../src/build/planner.js';
 
 describe('parseOcifixOptions: --ocifix-* out of the build argv, OCIFIX_* underneath', () => {
   const cases: Array<{ args: string[]; env?: Record<string, string>; rest: string[]; want: Record<string, unknown> }> = [

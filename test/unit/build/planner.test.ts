@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planBuild } from '../../../src/plan/planner.js';
-import { DEFAULT_POLICY, type BuildPlan, type BuilderFacts, type DaemonFacts, type Facts, type Policy, type PostStep, type ProbeName } from '../../../src/plan/types.js';
+import { planBuild } from '../../../src/build/planner.js';
+import { DEFAULT_POLICY, type BuildPlan, type BuilderFacts, type DaemonFacts, type Facts, type Policy, type PostStep, type ProbeName } from '../../../src/build/types.js';
 
 const TMP = '/tmp/ocifix-meta.json';
 

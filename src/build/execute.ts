@@ -1,7 +1,7 @@
 /**
  * Runs a BuildPlan: the main buildx build (stdio inherited: buildx's progress and TTY untouched),
  * then the post-build steps in order. The registry and layout work goes through a PostStepOps
- * (src/plan/ops.ts wires the normalize/annotate/retag/verify functions), so this file only
+ * (src/build/post-step-ops.ts wires the normalize/annotate/retag/verify functions), so this file only
  * sequences, reports and cleans up.
  *
  * Exit code: buildx's when it fails (after the failure steps); 0 when every step passed; a failing
