@@ -10,7 +10,7 @@ export OCIFIX_TOOLS_DIR ?= $(HOME)/.cache/docker-ocifix/tools
 
 SOURCES := $(shell find src -name '*.ts') scripts/build.mjs package.json
 
-.PHONY: deps binary bundle typecheck unit test test-unit test-integration test-e2e bench install uninstall clean stack-up stack-down
+.PHONY: fix-table deps binary bundle typecheck unit test test-unit test-integration test-e2e bench install uninstall clean stack-up stack-down
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -48,6 +48,9 @@ stack-up:
 	scripts/test-env up
 stack-down:
 	scripts/test-env down
+
+fix-table: deps
+	node scripts/fix-table.mjs
 
 bench: binary
 	node scripts/bench.mjs

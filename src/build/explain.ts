@@ -1,5 +1,6 @@
 /** Explain mode: the plan as text (for people) or JSON (for scripts). Pure. */
 import { shellQuote } from '../buildflags/args.js';
+import { fixById } from './fixes/index.js';
 import { failed, type BuildPlan, type Facts, type PostStep } from './types.js';
 
 function step(s: PostStep, globals: readonly string[]): string {
@@ -50,6 +51,7 @@ export function explainText(plan: BuildPlan, globals: readonly string[]): string
     lines.push(`run: ${env.length ? `${shellQuote(env)} ` : ''}${shellQuote(['docker', ...globals, 'buildx', ...plan.buildxArgs])}`);
   }
   if (plan.passthrough) lines.push('(unchanged: no pitfall found)');
+  if (plan.fixes.length) lines.push(`fixes: ${plan.fixes.map((id) => `${id} (${fixById(id)?.title ?? '?'})`).join('; ')}`);
   if (plan.notices.length) {
     lines.push('changes:');
     for (const n of plan.notices) lines.push(`  ${n}`);

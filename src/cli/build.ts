@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { fixHelp } from '../build/fixes/table.js';
 import { runBuild } from '../build/run.js';
 import { BaseCommand } from './base.js';
 
@@ -10,15 +11,12 @@ export class BuildCommand extends BaseCommand {
     details: `
       Takes exactly the flags of \`docker buildx build\` and runs it, after rewriting what would not do what was meant. Each fix prints at most one \`ocifix:\` line on stderr (a post-build fix only after a successful build); buildx's own output, progress display and exit code are untouched. A build that meets no pitfall runs buildx with the same argv and nothing else (no probe, no extra process).
 
-      The fixes:
+      The fixes (each one is a module of src/build/fixes/, named by its id):
 
-      - Index annotations on a single-manifest export: \`--build-arg BUILDKIT_MULTI_PLATFORM=1\` is added (or see --ocifix-index-annotations). Where no index can be stored (the docker driver or --load on the classic image store, docker tarballs) they are dropped with a notice, or the build is refused.
-      - Multi-node builder + index annotations + push: buildx < 0.16 loses them in the merge, so they are added after the push; on every version they are read back.
-      - \`--output type=oci\` with several tags: the layout is normalized to one index.json entry (the first tag, or --ocifix-keep-tag). Multi-node builders cannot write oci/tar: refused before running.
-      - \`--load\` of several platforms without the containerd image store: see --ocifix-load.
-      - \`--push\`: every tag is checked against the pushed digest and re-pointed when it is not on it (a temporary --metadata-file is added when none is given; yours is still written).
-      - buildx < 0.16 and \`--annotation index,manifest:k=v\`: one flag per type.
-      - A failed oci/docker/tar export that leaves an empty destination which did not exist before is removed.
+${fixHelp()
+  .split('\n')
+  .map((l) => (l ? `      ${l}` : l))
+  .join('\n')}
 
       ocifix's own options. Their names cannot clash with buildx flags; each has an environment twin, and the command line wins:
 

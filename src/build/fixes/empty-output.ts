@@ -7,7 +7,7 @@ import type { Fix } from './fix.js';
 
 export const emptyOutput: Fix = {
   id: 'empty-output',
-  title: 'an empty destination left by a failed export',
+  title: 'an empty destination left by a failed export (buildx ≤ 0.15)',
   help: 'When a failed oci/docker/tar export leaves a 0-byte file or an empty directory that did not exist before, it is removed.',
   reads: [],
   writes: [],

@@ -12,7 +12,7 @@ const ID = 'legacy-annotation-grammar';
 
 export const legacyAnnotationGrammar: Fix = {
   id: ID,
-  title: 'multi-type annotation prefixes on buildx < 0.16',
+  title: 'multi-type annotation prefixes (`index,manifest:k=v`) on buildx < 0.16',
   help: 'buildx < 0.16 takes `index,manifest:k=v` as a manifest key: the flag is split into one flag per type (`index:k=v`, `manifest:k=v`).',
   reads: ['indexAnnotationsDropped'],
   writes: ['legacyAnnotations'],

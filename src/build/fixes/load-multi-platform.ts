@@ -20,7 +20,7 @@ function isIndexAttr(key: string): boolean {
 
 export const loadMultiPlatform: Fix = {
   id: ID,
-  title: '--load of several platforms on the classic image store',
+  title: '`--load` of several platforms on the classic image store ("docker exporter does not currently support exporting manifest lists")',
   help:
     'A cache-only build of every platform, then the load the policy says (--ocifix-load): native, the daemon\'s own platform (default); split, every platform as TAG-os-arch; cacheonly, nothing; error, refuse. With the docker driver on such a daemon the build is refused.',
   reads: [],

@@ -20,7 +20,7 @@ const REGISTRY_TYPES = new Set(['index', 'manifest-descriptor']);
 
 export const multiNodeIndexAnnotation: Fix = {
   id: 'multi-node-index-annotation',
-  title: 'index annotations lost by a multi-node merge (buildx < 0.16)',
+  title: 'index annotations lost in a multi-node merge (buildx < 0.16)',
   help: 'After the push the index annotations are added to the merged index (docker buildx imagetools create) and every tag is moved to it; on every buildx version they are read back and a missing one fails the build.',
   reads: ['load', 'indexAnnotationsDropped'],
   writes: [],

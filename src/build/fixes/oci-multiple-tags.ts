@@ -12,7 +12,7 @@ import type { Fix } from './fix.js';
 
 export const ociMultipleTags: Fix = {
   id: 'oci-multiple-tags',
-  title: '--output type=oci with several tags',
+  title: '`--output type=oci` with several tags: crane ("layout contains 2 entries") and skopeo ("more than one image in oci") refuse the layout',
   help: 'The OCI layout is normalized to one index.json entry (the first tag, or --ocifix-keep-tag) so that crane and skopeo read it. A multi-node builder cannot write oci/tar: refused before running.',
   reads: ['load'],
   writes: [],

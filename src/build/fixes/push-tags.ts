@@ -12,7 +12,7 @@ const ID = 'push-tags';
 
 export const pushTags: Fix = {
   id: ID,
-  title: 'a pushed tag left on a platform manifest or an older index',
+  title: 'a pushed tag left on a platform manifest or an older index (double push, ECR)',
   help: 'Every pushed tag is checked against the pushed digest and re-pointed when it is not on it (a temporary --metadata-file is added when none is given; yours is still written).',
   reads: ['load'],
   writes: ['metadataFile'],

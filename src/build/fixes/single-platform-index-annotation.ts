@@ -52,7 +52,7 @@ function producesIndex(r: BuildRequest, o: RequestOutput): boolean {
 
 export const singlePlatformIndexAnnotation: Fix = {
   id: ID,
-  title: 'index annotations on a single-platform build',
+  title: 'index annotations on a single-platform build ("index annotations not supported for single platform export")',
   help:
     'Adds --build-arg BUILDKIT_MULTI_PLATFORM=1 so the image is an index that can carry them (--ocifix-index-annotations: force-index, the default; manifest-only drops them; fail refuses). Where no index can be stored (the docker driver or --load on the classic image store, a docker tarball) they are dropped.',
   reads: ['load'],

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   crane, describeResult, extractTar, fixture, getManifest, readLayoutIndex, ref, requireStack, skopeo, uniqueRepo, workDir,
 } from '../helpers/stack.js';
-import { notices, ocifixBuild } from './helpers.js';
+import { notices, ocifixBuild } from '../build/helpers.js';
 
 const TAGS = ['-t', 'ocifix-repro3:v1', '-t', 'ocifix-repro3:latest'];
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BuildxVersion } from '../helpers/stack.js';
 import { crane, describeResult, fixture, getManifest, ref, requireStack, skopeo, stack, uniqueRepo, workDir } from '../helpers/stack.js';
-import { dockerWrapper, notices, ocifixBuild, ocifixBuildVia } from './helpers.js';
+import { dockerWrapper, notices, ocifixBuild, ocifixBuildVia } from '../build/helpers.js';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../helpers/stack.js';
 import { describeResult, docker, fixture, requireStack } from '../helpers/stack.js';
-import { notices, ocifixBuild, recordingConfig } from './helpers.js';
+import { notices, ocifixBuild, recordingConfig } from '../build/helpers.js';
 
 let s: Stack;
 const PLATFORMS = ['--platform', 'linux/amd64,linux/arm64'];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../helpers/stack.js';
 import { describeResult, fixture, getManifest, ref, requireStack, run, uniqueRepo, workDir } from '../helpers/stack.js';
-import { buildEnv, dockerWrapper, notices, ocifixBuild, ocifixBuildVia, recordingConfig } from './helpers.js';
+import { buildEnv, dockerWrapper, notices, ocifixBuild, ocifixBuildVia, recordingConfig } from '../build/helpers.js';
 
 let s: Stack;
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

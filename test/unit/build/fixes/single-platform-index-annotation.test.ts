@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { singlePlatformIndexAnnotation } from '../../../../src/build/fixes/single-platform-index-annotation.js';
+import { applyFix, CLASSIC, CONTAINERD, DOCKERD, SINGLE } from './support.js';
+
+const OCI = ['--annotation', 'index:k=v', '-o', 'type=oci,dest=o.tar', '.'];
+
+describe('single-platform-index-annotation', () => {
+  it('force-index: the build arg, one notice, no drop', () => {
+    const r = applyFix(singlePlatformIndexAnnotation, OCI, { builder: SINGLE });
+    expect(r.argv).toEqual(['--build-arg', 'BUILDKIT_MULTI_PLATFORM=1', ...OCI]);
+    expect(r.notices).toEqual(['ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index']);
+    expect(r.decided.indexAnnotationsDropped).toBeUndefined();
+  });
+
+  it('nothing to do for several platforms, for manifest annotations, or when the image is an index anyway', () => {
+    for (const args of [['--platform', 'linux/amd64,linux/arm64', ...OCI], ['--annotation', 'manifest:k=v', '-o', 'type=oci,dest=o.tar', '.'], ['--annotation', 'index:k=v', '--push', '-t', 'r/a', '.']]) {
+      const r = applyFix(singlePlatformIndexAnnotation, args, { builder: SINGLE });
+      expect([r.edits, r.notices], args.join(' ')).toEqual([[], []]);
+    }
+  });
+
+  it('manifest-only and the classic store drop them (a decision the grammar and the push fixes read)', () => {
+    const m = applyFix(singlePlatformIndexAnnotation, OCI, { builder: SINGLE }, { indexAnnotations: 'manifest-only' });
+    expect(m.decided.indexAnnotationsDropped).toBe(true);
+    expect(m.notices).toEqual(['ocifix: dropped --annotation index:k: one-manifest image (--ocifix-index-annotations=manifest-only)']);
+    const dd = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '-t', 'a', '.'], { builder: DOCKERD, daemon: CLASSIC });
+    expect(dd.notices).toEqual(['ocifix: dropped --annotation index:k: the classic image store holds no image index']);
+    // the containerd store can hold an index: the docker driver then forces one like any builder
+    const cd = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '-t', 'a', '.'], { builder: DOCKERD, daemon: CONTAINERD });
+    expect(cd.decided.indexAnnotationsDropped).toBeUndefined();
+  });
+
+  it('fail refuses', () => {
+    expect(applyFix(singlePlatformIndexAnnotation, OCI, { builder: SINGLE }, { indexAnnotations: 'fail' }).refusal).toMatch(/buildx would fail with "index annotations not supported for single platform export"/);
+  });
+});
