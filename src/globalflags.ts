@@ -4,26 +4,21 @@
  * Parsed like cobra/pflag with interspersed=false: flags up to the first non-flag word.
  * Pure: no I/O.
  */
+import { flagLabel, parseBool, type FlagSpec } from './buildflags/pflag.js';
 import { UsageError } from './errors.js';
 
-interface FlagSpec {
-  long: string;
-  short?: string;
-  value: boolean;
-}
-
 const SPECS: readonly FlagSpec[] = [
-  { long: 'config', value: true },
-  { long: 'context', short: 'c', value: true },
-  { long: 'debug', short: 'D', value: false },
-  { long: 'host', short: 'H', value: true },
-  { long: 'log-level', short: 'l', value: true },
-  { long: 'tls', value: false },
-  { long: 'tlscacert', value: true },
-  { long: 'tlscert', value: true },
-  { long: 'tlskey', value: true },
-  { long: 'tlsverify', value: false },
-  { long: 'help', short: 'h', value: false },
+  { long: 'config', kind: 'value' },
+  { long: 'context', short: 'c', kind: 'value' },
+  { long: 'debug', short: 'D', kind: 'bool' },
+  { long: 'host', short: 'H', kind: 'value' },
+  { long: 'log-level', short: 'l', kind: 'value' },
+  { long: 'tls', kind: 'bool' },
+  { long: 'tlscacert', kind: 'value' },
+  { long: 'tlscert', kind: 'value' },
+  { long: 'tlskey', kind: 'value' },
+  { long: 'tlsverify', kind: 'bool' },
+  { long: 'help', short: 'h', kind: 'bool' },
 ];
 const BY_LONG = new Map(SPECS.map((s) => [s.long, s]));
 const BY_SHORT = new Map(SPECS.filter((s) => s.short).map((s) => [s.short!, s]));
@@ -49,16 +44,6 @@ export type Invocation =
 
 export const PLUGIN_NAME = 'ocifix';
 
-/** pflag's strconv.ParseBool, with its error text. */
-export function parseBool(flag: string, raw: string): boolean {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
-  throw new UsageError(`invalid argument "${raw}" for "${flag}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);
-}
-
-function flagLabel(spec: FlagSpec): string {
-  return spec.short ? `-${spec.short}, --${spec.long}` : `--${spec.long}`;
-}
 
 function apply(g: DockerGlobals, spec: FlagSpec, value: string | boolean): void {
   switch (spec.long) {
@@ -104,7 +89,7 @@ export function parseGlobals(argv: readonly string[]): { globals: DockerGlobals;
       const spec = BY_LONG.get(name);
       if (!spec) throw new UsageError(`unknown flag: --${name}`);
       const forwarded: string[] = [tok];
-      if (spec.value) {
+      if (spec.kind === 'value') {
         let value: string;
         if (eq !== -1) value = tok.slice(eq + 1);
         else {
@@ -126,7 +111,7 @@ export function parseGlobals(argv: readonly string[]): { globals: DockerGlobals;
       const ch = tok[j]!;
       const spec = BY_SHORT.get(ch);
       if (!spec) throw new UsageError(`unknown shorthand flag: '${ch}' in ${tok}`);
-      if (!spec.value) {
+      if (spec.kind === 'bool') {
         if (tok[j + 1] === '=') {
           apply(g, spec, parseBool(flagLabel(spec), tok.slice(j + 2)));
           if (spec.long !== 'help') kept.push(tok.slice(j));

@@ -1,4 +1,4 @@
-// Build benchmark (issue 6): `docker ocifix build` vs `docker buildx build` with the same flags, a
+// Build benchmark: `docker ocifix build` vs `docker buildx build` with the same flags, a
 // small fully cached build on the test stack's `single` builder (remote driver, buildkitd on a unix
 // socket), run alternately so machine drift hits both equally. Targets: median overhead <= 100 ms
 // and <= 1.15x. Needs `make binary` and `scripts/test-env up`.

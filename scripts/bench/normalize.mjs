@@ -1,4 +1,4 @@
-// normalize benchmark (issue 4): `docker-ocifix normalize big.tar -o out.tar` on a >= 1 GiB OCI
+// normalize benchmark: `docker-ocifix normalize big.tar -o out.tar` on a >= 1 GiB OCI
 // layout tar (buildx shape: blobs first, then index.json with one entry per tag, then oci-layout),
 // against a plain `cp` of the same file.
 //   targets: normalize median wall time <= 1.5x cp median; normalize peak RSS <= 100 MiB.
@@ -132,7 +132,7 @@ try {
   const ratio = n.median / c.median;
   const ratioSync = n.median / cs.median;
   // Both outputs (cp.tar, out.tar) are written beside each other in the same scratch dir, so on the same filesystem.
-  console.log(verdict(ratio <= 1.5, `normalize median / cp median        = ${ratio.toFixed(2)} (issue 4 target <= 1.5; cp does not fsync)`));
+  console.log(verdict(ratio <= 1.5, `normalize median / cp median        = ${ratio.toFixed(2)} (target <= 1.5; cp does not fsync)`));
   console.log(`      normalize median / (cp + sync) median = ${ratioSync.toFixed(2)} (like for like: both end with the file on disk)`);
   console.log(`      (cp + sync) median / cp median        = ${(cs.median / c.median).toFixed(2)} (what durability alone costs on this disk)`);
   console.log(verdict(r.max / 1024 <= 100, `normalize peak RSS max = ${(r.max / 1024).toFixed(1)} MiB (target <= 100 MiB)`));

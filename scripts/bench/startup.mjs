@@ -1,4 +1,4 @@
-// Startup benchmark (issue 2):
+// Startup benchmark:
 //  - dist/docker-ocifix docker-cli-plugin-metadata vs a bare `node -e 0` of the same Node version
 //    (target: median <= 1.3x)
 //  - `docker ocifix version` end to end through the real docker CLI (target: median <= 80 ms), next

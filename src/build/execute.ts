@@ -11,7 +11,8 @@ import { readFile, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { OcifixError } from '../errors.js';
 import { writeFileAtomic } from '../layout/atomic.js';
 import { shortDigest } from '../oci/digest.js';
-import type { BuildPlan, PostStep } from './types.js';
+import { describeStep } from './steps.js';
+import type { BuildPlan } from './types.js';
 
 export type TagCheck =
   /** The tag already resolves to the digest. */
@@ -181,25 +182,6 @@ export async function rewriteMetadata(path: string, from: string, to: IndexDescr
   return true;
 }
 
-function describe(step: PostStep): string {
-  switch (step.kind) {
-    case 'buildx':
-      return step.why;
-    case 'normalize':
-      return `normalize ${step.path}`;
-    case 'annotate':
-      return `annotate ${step.refs[0]}`;
-    case 'verify-annotations':
-      return `check annotations of ${step.refs[0]}`;
-    case 'verify-tags':
-      return `check tags ${step.refs.join(', ')}`;
-    case 'remove-empty-output':
-      return `remove empty ${step.path}`;
-    case 'remove-temp':
-      return `remove ${step.path}`;
-  }
-}
-
 /** Run a plan (not a refused one). Returns the exit code for `docker ocifix build`. */
 export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: ExecuteIO): Promise<number> {
   const failureSteps = plan.postSteps.filter((s) => s.when === 'failure');
@@ -321,7 +303,7 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
         if (error instanceof OcifixError) {
           if (heldStdout) io.print(heldStdout);
           heldStdout = undefined;
-          io.say(`docker ocifix: ${describe(step)}: ${error.message}`);
+          io.say(`docker ocifix: ${describeStep(step)}: ${error.message}`);
           return error.exitCode || 1;
         }
         throw error;

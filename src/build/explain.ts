@@ -1,26 +1,8 @@
 /** Explain mode: the plan as text (for people) or JSON (for scripts). Pure. */
 import { shellQuote } from '../buildflags/args.js';
+import { describeStep } from './steps.js';
 import { fixById } from './fixes/index.js';
-import { failed, type BuildPlan, type Facts, type PostStep } from './types.js';
-
-function step(s: PostStep, globals: readonly string[]): string {
-  switch (s.kind) {
-    case 'buildx':
-      return `${s.why}: ${shellQuote(['docker', ...globals, 'buildx', ...s.args])}`;
-    case 'normalize':
-      return `normalize the OCI layout ${s.path} to one index.json entry named ${s.ref} (docker ocifix normalize ${shellQuote([s.path])} --ref ${shellQuote([s.ref])})`;
-    case 'annotate':
-      return `add ${s.annotations.join(', ')} to the pushed index and write it to ${s.refs.join(', ')} (docker ocifix annotate)`;
-    case 'verify-annotations':
-      return `read ${s.refs.join(', ')} back and check ${s.annotations.join(', ')} (docker ocifix verify)`;
-    case 'verify-tags':
-      return `check that ${s.refs.join(', ')} resolve${s.refs.length === 1 ? 's' : ''} to the pushed digest; re-point any that does not (docker ocifix verify --fix)`;
-    case 'remove-empty-output':
-      return `remove ${s.path} if the failed build left it empty and it did not exist before`;
-    case 'remove-temp':
-      return `remove the temporary ${s.path}`;
-  }
-}
+import { failed, type BuildPlan, type Facts } from './types.js';
 
 function facts(f: Facts): string[] {
   const out: string[] = [];
@@ -59,17 +41,17 @@ export function explainText(plan: BuildPlan, globals: readonly string[]): string
   const after = plan.postSteps.filter((s) => s.when === 'success');
   if (after.length && !plan.refusal) {
     lines.push('then:');
-    after.forEach((s, i) => lines.push(`  ${i + 1}. ${step(s, globals)}`));
+    after.forEach((s, i) => lines.push(`  ${i + 1}. ${describeStep(s, { globals })}`));
   }
   const onFailure = plan.postSteps.filter((s) => s.when === 'failure');
   if (onFailure.length && !plan.refusal) {
     lines.push('if the build fails:');
-    for (const s of onFailure) lines.push(`  - ${step(s, globals)}`);
+    for (const s of onFailure) lines.push(`  - ${describeStep(s, { globals })}`);
   }
   const always = plan.postSteps.filter((s) => s.when === 'always');
   if (always.length && !plan.refusal) {
     lines.push('always:');
-    for (const s of always) lines.push(`  - ${step(s, globals)}`);
+    for (const s of always) lines.push(`  - ${describeStep(s, { globals })}`);
   }
   const f = facts(plan.facts);
   lines.push(f.length ? `probed: ${f.join('; ')}` : 'probed: nothing');

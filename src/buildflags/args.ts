@@ -21,19 +21,12 @@
  *    says so (write the unknown flag as `--x=VALUE` to lift the doubt).
  */
 
-import { UsageError } from '../errors.js';
-import { parseBool } from '../globalflags.js';
+import { parseBoolValue, type FlagSpec } from './pflag.js';
 
-export type FlagKind = 'value' | 'bool';
+export { parseBoolValue } from './pflag.js';
+export type { FlagKind, FlagSpec } from './pflag.js';
 
-export interface FlagSpec {
-  /** Long name without dashes. */
-  long: string;
-  short?: string;
-  kind: FlagKind;
-}
-
-/** buildx build flags (facts §10) + hidden/legacy/experimental ones of older releases. */
+/** buildx build flags (docker/buildx commands/build.go, v0.36.1) + hidden/legacy/experimental ones of older releases. */
 export const BUILD_FLAGS: readonly FlagSpec[] = [
   { long: 'add-host', kind: 'value' },
   { long: 'allow', kind: 'value' },
@@ -264,15 +257,6 @@ export function parseBuildArgs(argv: readonly string[]): ParsedBuildArgs {
   return { argv, flags, unknown, positionals, ...(context ? { context } : {}), ...(terminator !== undefined ? { terminator } : {}), ...(error ? { error } : {}) };
 }
 
-/** pflag's strconv.ParseBool (src/globalflags.ts), undefined where it fails. */
-export function parseBoolValue(raw: string): boolean | undefined {
-  try {
-    return parseBool('', raw);
-  } catch (error) {
-    if (error instanceof UsageError) return undefined;
-    throw error;
-  }
-}
 
 export function uses(p: ParsedBuildArgs, name: string): FlagUse[] {
   return p.flags.filter((f) => f.name === name);

@@ -6,6 +6,7 @@
  * `type=registry` is `type=image,push=true`. Plus the `--push` / `--load` shorthands, resolved to
  * the list of exports buildx will really run. Pure: no I/O.
  */
+import type { Annotation } from './annotations.js';
 import { boolValue, parseBoolValue, values, type FlagUse, type ParsedBuildArgs } from './args.js';
 
 export class OutputSyntaxError extends Error {
@@ -209,25 +210,23 @@ export function effectiveOutputs(p: ParsedBuildArgs): EffectiveOutputs {
   return { outputs };
 }
 
-/** Annotation attributes written inside an output (`annotation-index.k=v`, `annotation[linux/amd64].k=v`). */
-export interface OutputAnnotation {
-  /** '' (= manifest), 'index', 'index-descriptor', 'manifest', 'manifest-descriptor' */
-  type: string;
-  platform?: string;
-  key: string;
-  value: string;
-  /** The attribute key as written. */
+/** An annotation attribute written inside an output (`annotation-index.k=v`, `annotation[linux/amd64].k=v`): the same Annotation the flag grammar gives, plus the attribute key as written. */
+export interface OutputAnnotation extends Annotation {
   attr: string;
 }
 
 const ANNOTATION_ATTR = /^annotation(?:-([a-z-]+))?(?:\[([A-Za-z0-9_/-]+)\])?\.(\S+)$/;
+const KNOWN_TYPES = new Set<string>(['index', 'manifest', 'index-descriptor', 'manifest-descriptor']);
 
+/** The annotation attributes of an output; one with a type BuildKit does not know is left to BuildKit. */
 export function outputAnnotations(entry: ExportEntry): OutputAnnotation[] {
   const out: OutputAnnotation[] = [];
   for (const [attr, value] of Object.entries(entry.attrs)) {
     const m = ANNOTATION_ATTR.exec(attr);
     if (!m) continue;
-    out.push({ type: m[1] ?? '', ...(m[2] ? { platform: m[2] } : {}), key: m[3]!, value, attr });
+    const type = m[1] ?? '';
+    if (type !== '' && !KNOWN_TYPES.has(type)) continue;
+    out.push({ type: type as Annotation['type'], ...(m[2] ? { platformSpec: m[2] } : {}), key: m[3]!, value, attr });
   }
   return out;
 }

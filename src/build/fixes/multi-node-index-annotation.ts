@@ -6,7 +6,7 @@
  */
 import semverLt from 'semver/functions/lt.js';
 import semverValid from 'semver/functions/valid.js';
-import { formatAnnotation, type AnnotationType } from '../../buildflags/annotations.js';
+import { formatAnnotation } from '../../buildflags/annotations.js';
 import { outputAnnotations } from '../../buildflags/outputs.js';
 import { isMultiNodeSplit } from '../derive.js';
 import { pushOutputs, pushRefs } from '../pushed.js';
@@ -35,7 +35,7 @@ export const multiNodeIndexAnnotation: Fix = {
       ...pushOutputs(main).flatMap((o) =>
         outputAnnotations(o.entry)
           .filter((a) => REGISTRY_TYPES.has(a.type))
-          .map((a) => formatAnnotation({ type: a.type as AnnotationType, ...(a.platform ? { platformSpec: a.platform } : {}), key: a.key, value: a.value })),
+          .map((a) => formatAnnotation(a)),
       ),
     ]).filter((a) => !(dropped && a.startsWith('index')));
     if (annotations.length === 0) return;

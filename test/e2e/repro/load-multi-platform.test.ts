@@ -1,5 +1,5 @@
 // Pitfall 4: `--load` of two platforms into a classic-image-store dockerd (Debian docker.io 20.10)
-// through a non-docker driver fails before building (buildx-and-docker-cli-facts.md §6).
+// through a non-docker driver fails before building (buildx build/build.go: "docker exporter does not currently support exporting manifest lists").
 // Raw buildx, no docker-ocifix.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../helpers/stack.js';

@@ -1,6 +1,6 @@
 // Pitfall 3: `--output type=oci` with two `-t` writes one index.json entry per tag (buildx >= v0.20,
 // by the OCI spec); skopeo and crane then refuse the layout unless told which entry to use
-// (buildx-and-docker-cli-facts.md §5). Raw buildx, no docker-ocifix.
+// (moby/buildkit#5589 in BuildKit 0.19, vendored by buildx 0.20; docker/buildx#2952). Raw buildx, no docker-ocifix.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OciIndexJson } from '../helpers/stack.js';

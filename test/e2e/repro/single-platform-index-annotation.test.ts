@@ -1,5 +1,5 @@
 // Pitfall 1: `--annotation index:k=v` on a single-platform build. BuildKit's image writer refuses
-// index annotations when the result is a single manifest (buildx-and-docker-cli-facts.md §3.4).
+// index annotations when the result is a single manifest (BuildKit exporter/containerimage; docker/buildx#2591).
 // Raw buildx, no docker-ocifix involved.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

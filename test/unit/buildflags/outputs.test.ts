@@ -61,7 +61,7 @@ describe('parseOutput: buildx ExportEntry.UnmarshalText', () => {
 
   it('outputAnnotations reads annotation attributes', () => {
     const e = parseOutput('type=image,annotation.a=1,annotation-index.b=2,annotation-manifest[linux/arm64].c=3,name=x');
-    expect(outputAnnotations(e).map((a) => [a.type, a.platform, a.key, a.value])).toEqual([
+    expect(outputAnnotations(e).map((a) => [a.type, a.platformSpec, a.key, a.value])).toEqual([
       ['', undefined, 'a', '1'],
       ['index', undefined, 'b', '2'],
       ['manifest', 'linux/arm64', 'c', '3'],
