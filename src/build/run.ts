@@ -4,12 +4,12 @@
  * path every user and alias takes, with its tight overhead budget — loads no command framework
  * (src/main.ts calls it directly; src/cli/build.ts wraps it for help and registration).
  */
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boolValue, lastValue } from '../buildflags/args.js';
 import type { OcifixContext } from '../cli/context.js';
 import { ensureBuildx, findPlugin } from '../exec/buildx-lookup.js';
+import { makePrivateTempDir } from '../exec/private-temp.js';
 import { explainJson, explainText } from './explain.js';
 import { parseOcifixOptions } from './options.js';
 import { planBuild } from './planner.js';
@@ -32,14 +32,18 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
   if (boolValue(parsed, 'help') === true && parsed.error === undefined) return 'help';
 
   const probes = new Probes(ctx.docker, lastValue(parsed, 'builder') || undefined);
-  const tempMetadataFile = join(tmpdir(), `docker-ocifix-metadata-${process.pid}-${randomBytes(4).toString('hex')}.json`);
-  let plan: BuildPlan | undefined;
-  for (let round = 0; round < MAX_PLAN_ROUNDS && !plan; round++) {
-    const r = planBuild({ args: opts.rest, parsed, command, env: ctx.env, policy: opts.policy, facts: probes.facts, tempMetadataFile });
-    if (r.kind === 'plan') plan = r.plan;
-    else await probes.run(r.probes);
-  }
-  if (!plan) throw new Error('the build plan did not settle after probing');
+  const settle = async (tempMetadataFile: string): Promise<BuildPlan> => {
+    for (let round = 0; round < MAX_PLAN_ROUNDS; round++) {
+      const r = planBuild({ args: opts.rest, parsed, command, env: ctx.env, policy: opts.policy, facts: probes.facts, tempMetadataFile });
+      if (r.kind === 'plan') return r.plan;
+      await probes.run(r.probes);
+    }
+    throw new Error('the build plan did not settle after probing');
+  };
+  // The temporary metadata file (--push without --metadata-file) goes into a private directory
+  // made only when the plan needs one (below); until then, and in --ocifix-explain, its place is
+  // shown with mkdtemp's XXXXXX.
+  let plan = await settle(join(tmpdir(), 'docker-ocifix-XXXXXX', 'metadata.json'));
 
   if (opts.explain) {
     ctx.stdout.write(opts.explain === 'json' ? explainJson(plan, ctx.globals.forward) : explainText(plan, ctx.globals.forward));
@@ -67,7 +71,15 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
       if (ctx.globals.debug) say(line);
     },
   });
-  return executePlan(plan, ops, { say, print: (text) => ctx.stdout.write(text), quiet: opts.quiet });
+  // buildx's metadata can hold --build-arg values: a 0700 mkdtemp dir, removed on every way out
+  const temp = plan.metadataFile?.temporary ? await makePrivateTempDir() : undefined;
+  try {
+    // the same facts: planning again probes nothing and only moves the metadata file
+    if (temp) plan = await settle(join(temp.path, 'metadata.json'));
+    return await executePlan(plan, ops, { say, print: (text) => ctx.stdout.write(text), quiet: opts.quiet });
+  } finally {
+    await temp?.remove();
+  }
 }
 
 /**

@@ -5,17 +5,19 @@
  * `type=oci` export.
  *
  * Errors: InputError (exit 2) for a bad layout, UsageError (125) for bad options,
- * OcifixError(…, 1) when different images are present and `ref` does not choose one. In every
- * error case nothing has been written.
+ * OcifixError(…, 1) when different images are present and `ref` does not choose one,
+ * EnvironmentError (exit 2) when the machine is in the way (disk full, read-only file system,
+ * permission denied, …): one line naming the path and the fix. In every error case nothing has
+ * been written (all new files are complete temporaries before the first rename).
  */
 import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { InputError, UsageError } from '../errors.js';
+import { EnvironmentError, InputError, systemProblem, UsageError } from '../errors.js';
 import { LayoutFormatError, OCI_LAYOUT_CONTENT, parseIndexJson, parseOciLayout, serializeIndexJson } from '../oci/layout.js';
 import type { Descriptor } from '../oci/media.js';
 import { type Change, type ImageSummary, type KeptRef, type Mode, MODES, planNormalize } from '../oci/plan.js';
 import { parseRefSelector } from '../oci/refname.js';
-import { cleanStaleTemps } from './atomic.js';
+import { cleanStaleTemps, CommittedError } from './atomic.js';
 import { openLayout, type LayoutKind, type LayoutSource, type TarSource } from './source.js';
 import { verifyBlobs } from './verify.js';
 import { writeDirectoryInPlace, writeDirectoryTo, writeTar } from './write.js';
@@ -95,8 +97,66 @@ async function resolveOutput(src: LayoutSource, output: string, cwd: string): Pr
   return target;
 }
 
+type Phase = 'read' | 'write';
+
+function readFix(code: string): string {
+  if (code === 'EACCES' || code === 'EPERM') return 'run as a user who may read the whole layout, or fix its permissions';
+  if (code === 'EMFILE' || code === 'ENFILE') return 'raise the open-file limit (ulimit -n) and run again';
+  if (code === 'EIO') return 'the disk or file system failed: check it (dmesg)';
+  return 'check the path';
+}
+
+function writeFix(code: string, kind: LayoutKind, inPlace: boolean): string {
+  const elsewhere = inPlace ? 'write the result elsewhere with -o PATH' : 'choose another -o PATH';
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+    case 'EFBIG':
+      return kind === 'tar'
+        ? `a normalized tar is written as a whole new copy before it replaces ${inPlace ? 'the input' : 'the target'}: free that much space there, or ${elsewhere} on another file system`
+        : `free some space there, or ${elsewhere}`;
+    case 'EROFS':
+      return inPlace ? 'write the result to a writable file system with -o PATH' : 'choose an -o PATH on a writable file system';
+    case 'EACCES':
+    case 'EPERM':
+      return inPlace
+        ? "run as a user who may write there (files are replaced by rename, so the layout's directory must be writable), or write the result elsewhere with -o PATH"
+        : 'choose an -o PATH you may write, or run as a user who may';
+    case 'EIO':
+      return 'the disk or file system failed: check it (dmesg)';
+    default:
+      return 'check the path';
+  }
+}
+
+/** A system error (disk full, read-only, permission…) as one line naming the path and the fix; anything else unchanged. */
+function environmentError(error: unknown, phase: Phase, at: { label: string; kind: LayoutKind | undefined; output: string | undefined }): unknown {
+  if (error instanceof CommittedError) {
+    const p = systemProblem(error.cause);
+    const why = p ? `${p.reason} (${p.code})` : String((error.cause as Error)?.message ?? error.cause);
+    return new EnvironmentError(`${at.output ?? at.label} was written, but flushing its directory to disk failed: ${why}; the disk or file system is failing — check it (dmesg)`);
+  }
+  const p = systemProblem(error);
+  if (!p) return error;
+  if (phase === 'read') return new EnvironmentError(`cannot read ${p.path ?? at.label}: ${p.reason} (${p.code}); ${readFix(p.code)}`);
+  const dest = at.output ?? at.label;
+  const on = p.dest ?? p.path;
+  return new EnvironmentError(
+    `cannot write ${dest}: ${p.reason} (${p.code}${on ? ` on ${on}` : ''}); ${writeFix(p.code, at.kind ?? 'directory', at.output === undefined)}. Nothing was changed`,
+  );
+}
+
 /** Normalize the layout at `path`. See NormalizeOptions; throws the error types described above. */
 export async function normalizeLayout(path: string, options: NormalizeOptions = {}): Promise<NormalizeReport> {
+  const state: { phase: Phase; kind: LayoutKind | undefined; output: string | undefined } = { phase: 'read', kind: undefined, output: undefined };
+  try {
+    return await normalize(path, options, state);
+  } catch (error) {
+    throw environmentError(error, state.phase, { label: path, kind: state.kind, output: state.output });
+  }
+}
+
+async function normalize(path: string, options: NormalizeOptions, state: { phase: Phase; kind: LayoutKind | undefined; output: string | undefined }): Promise<NormalizeReport> {
   const cwd = options.cwd ?? process.cwd();
   const mode = options.mode ?? 'single';
   if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode ${String(mode)}: expected one of ${MODES.join(', ')}`);
@@ -106,9 +166,11 @@ export async function normalizeLayout(path: string, options: NormalizeOptions = 
   const dryRun = options.dryRun ?? false;
 
   const src = await openLayout(path, resolve(cwd, path));
+  state.kind = src.kind;
   try {
     let target: string | undefined;
     if (options.output !== undefined && options.output !== '') target = await resolveOutput(src, options.output, cwd);
+    if (target !== undefined) state.output = options.output;
 
     let hasOciLayout = false;
     if (src.ociLayout) {
@@ -153,6 +215,7 @@ export async function normalizeLayout(path: string, options: NormalizeOptions = 
     };
     if (check || dryRun) return report;
     if (!plan.changed && target === undefined) return report;
+    state.phase = 'write';
 
     const files = {
       indexJson: plan.writeIndexJson ? Buffer.from(serializeIndexJson(plan.index)) : src.indexJson.bytes,
@@ -161,19 +224,21 @@ export async function normalizeLayout(path: string, options: NormalizeOptions = 
       writeOciLayout: plan.writeOciLayout,
     };
     if (src.kind === 'directory') {
+      // a directory source always has attrs on its small files (src/layout/source.ts)
+      const attrs = { root: src.attrs, indexJson: src.indexJson.attrs!, ociLayout: src.ociLayout?.attrs };
       if (target === undefined) {
         await cleanStaleTemps(src.path, ['index.json', 'oci-layout']);
-        await writeDirectoryInPlace(src.path, files);
+        report.warnings.push(...(await writeDirectoryInPlace(src.path, files, attrs)));
       } else {
         await mkdir(dirname(target), { recursive: true });
         await cleanStaleTemps(dirname(target), [basename(target)]);
-        report.warnings.push(...(await writeDirectoryTo(src.path, target, files)));
+        report.warnings.push(...(await writeDirectoryTo(src.path, target, files, attrs)));
       }
     } else {
       const dest = target ?? src.path;
       await mkdir(dirname(dest), { recursive: true });
       await cleanStaleTemps(dirname(dest), [basename(dest)]);
-      await writeTar(src as TarSource, dest, plan.changed ? files : undefined);
+      report.warnings.push(...(await writeTar(src as TarSource, dest, plan.changed ? files : undefined)));
     }
     report.written = true;
     return report;

@@ -9,6 +9,7 @@ import { lstat, open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { InputError } from '../errors.js';
 import { blobPath, MAX_INDEX_JSON_BYTES, MAX_OCI_LAYOUT_BYTES } from '../oci/layout.js';
+import { attrsOf, type FileAttrs } from './atomic.js';
 import { readAt, scanTar, type TarScan } from './tar-scan.js';
 
 export type LayoutKind = 'directory' | 'tar';
@@ -18,6 +19,8 @@ export interface SmallFile {
   bytes: Buffer;
   /** How to name the file in messages (`out/index.json`, `out.tar:index.json`). */
   label: string;
+  /** Mode and owner of the file on disk (directory layouts; a tar entry's live in its header). */
+  attrs?: FileAttrs;
 }
 
 export interface LayoutSource {
@@ -26,6 +29,8 @@ export interface LayoutSource {
   label: string;
   /** Absolute, symlink-resolved path of the directory or tar file. */
   path: string;
+  /** Mode and owner of that directory or tar file (a rewrite or copy keeps them). */
+  attrs: FileAttrs;
   indexJson: SmallFile;
   ociLayout: SmallFile | undefined;
   /** Label for a blob in messages. */
@@ -65,7 +70,7 @@ async function readSmall(root: string, name: string, cap: number, displayRoot: s
       if (!required) return undefined;
       throw new InputError(`${label} not found: ${displayRoot} is not an OCI image layout (expected index.json, oci-layout and blobs/)`);
     }
-    throw new InputError(`cannot read ${label}: ${(error as Error).message}`);
+    throw error;
   }
   if (st.isSymbolicLink()) {
     let target: string;
@@ -85,7 +90,7 @@ async function readSmall(root: string, name: string, cap: number, displayRoot: s
   try {
     const bytes = await readAt(fh, 0, cap + 1);
     if (bytes.length > cap) throw tooBig(label, bytes.length, cap, name);
-    return { bytes, label };
+    return { bytes, label, attrs: attrsOf(st) };
   } finally {
     await fh.close();
   }
@@ -116,6 +121,7 @@ async function hashRange(path: string, start: number, length: number | undefined
 
 export async function openDirectory(label: string, path: string): Promise<LayoutSource> {
   const root = await realpath(path);
+  const attrs = attrsOf(await stat(root));
   const indexJson = (await readSmall(root, 'index.json', MAX_INDEX_JSON_BYTES, label, true))!;
   const ociLayout = await readSmall(root, 'oci-layout', MAX_OCI_LAYOUT_BYTES, label, false);
   const file = (digest: string): string => join(root, blobPath(digest));
@@ -123,6 +129,7 @@ export async function openDirectory(label: string, path: string): Promise<Layout
     kind: 'directory',
     label,
     path: root,
+    attrs,
     indexJson,
     ociLayout,
     blobLabel: (digest) => join(label, blobPath(digest)),
@@ -132,7 +139,7 @@ export async function openDirectory(label: string, path: string): Promise<Layout
         return st.isFile() ? st.size : undefined;
       } catch (error) {
         if (errno(error) === 'ENOENT' || errno(error) === 'ENOTDIR') return undefined;
-        throw new InputError(`cannot read ${join(label, blobPath(digest))}: ${(error as Error).message}`);
+        throw error;
       }
     },
     async readBlob(digest, size) {
@@ -158,6 +165,7 @@ export async function openTar(label: string, path: string): Promise<TarSource> {
   const fh: FileHandle = await open(real, 'r');
   try {
     const st = await fh.stat();
+    const attrs = attrsOf(st);
     const scan = await scanTar(fh, st.size, label);
     const small = async (name: string, cap: number, required: boolean): Promise<SmallFile | undefined> => {
       const e = scan.byName.get(name);
@@ -180,6 +188,7 @@ export async function openTar(label: string, path: string): Promise<TarSource> {
       kind: 'tar',
       label,
       path: real,
+      attrs,
       scan,
       indexJson,
       ociLayout,
@@ -207,8 +216,8 @@ export async function openLayout(label: string, path: string): Promise<LayoutSou
   try {
     st = await stat(path);
   } catch (error) {
-    if (errno(error) === 'ENOENT') throw new InputError(`${label}: no such file or directory`);
-    throw new InputError(`cannot read ${label}: ${(error as Error).message}`);
+    if (errno(error) === 'ENOENT' || errno(error) === 'ENOTDIR') throw new InputError(`${label}: no such file or directory`);
+    throw error;
   }
   if (st.isDirectory()) return openDirectory(label, path);
   if (st.isFile()) return openTar(label, path);

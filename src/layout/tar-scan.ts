@@ -6,7 +6,7 @@
  *
  * Safety checks done here (each an InputError naming the file, the entry and the fix):
  * compressed input, non-tar input, bad header checksums, absolute names, `..` components,
- * duplicate entries, link/device entries, truncated data.
+ * duplicate entries, link/device entries, truncated data, data after the end-of-archive block.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
@@ -126,6 +126,22 @@ async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer>
   return got === len ? buf : buf.subarray(0, got);
 }
 
+/**
+ * Offset of the first non-zero byte in [from, to), or undefined. A tar ends with zero blocks (two,
+ * possibly padded to a record); anything after the first zero block is data some readers see and
+ * others do not.
+ */
+async function firstNonZero(fh: FileHandle, from: number, to: number): Promise<number | undefined> {
+  const buf = Buffer.alloc(64 * 1024);
+  for (let pos = from; pos < to; ) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, to - pos), pos);
+    if (bytesRead === 0) return undefined;
+    for (let i = 0; i < bytesRead; i++) if (buf[i] !== 0) return pos + i;
+    pos += bytesRead;
+  }
+  return undefined;
+}
+
 /** Scan a tar file's headers. `label` names the file in messages. */
 export async function scanTar(fh: FileHandle, fileSize: number, label: string): Promise<TarScan> {
   if (fileSize === 0) throw new InputError(`${label} is empty; expected an OCI layout tar (docker buildx build -o type=oci,dest=${label})`);
@@ -153,6 +169,12 @@ export async function scanTar(fh: FileHandle, fileSize: number, label: string): 
     if (hdr.every((b) => b === 0)) {
       if (paxPath !== undefined || paxSize !== undefined || longName !== undefined) {
         throw new InputError(`${label} is truncated or corrupt: an extended header at offset ${start} has no entry after it`);
+      }
+      const hidden = await firstNonZero(fh, pos + BLOCK, fileSize);
+      if (hidden !== undefined) {
+        throw new InputError(
+          `${label}: the end-of-archive zero block at offset ${pos} is followed by more data at offset ${hidden}; tar readers disagree on what such a file holds (GNU tar stops at the zero block, Go's archive/tar stops or fails with "invalid tar header", tar --ignore-zeros reads on), so refusing to read it — re-export the layout`,
+        );
       }
       return { entries, byName, end: pos, fileSize };
     }

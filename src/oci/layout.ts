@@ -14,6 +14,12 @@ export const OCI_LAYOUT_CONTENT = '{"imageLayoutVersion":"1.0.0"}';
 export const MAX_INDEX_JSON_BYTES = 16 * 1024 * 1024;
 export const MAX_OCI_LAYOUT_BYTES = 64 * 1024;
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/**
+ * Deepest nesting of arrays/objects accepted in index.json. A real one is 4 levels deep; JSON.parse
+ * copes with any depth, but serializing and comparing the result recurse, and overflow the stack
+ * near 2500 levels (measured, Node 22). 512 keeps a wide margin and is still far beyond any tool's output.
+ */
+export const MAX_JSON_DEPTH = 512;
 
 export interface IndexJson {
   schemaVersion: 2;
@@ -57,8 +63,34 @@ export function validateDescriptor(v: unknown, where: string): Descriptor {
   return v as Descriptor;
 }
 
+/**
+ * The offset at which JSON text first nests arrays/objects deeper than `limit`, or undefined.
+ * One linear pass; string contents (and escapes in them) are skipped.
+ */
+export function jsonNestingOver(text: string, limit: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
+}
+
 /** Parse index.json text. `label` names the file in messages (e.g. `out/index.json`). */
 export function parseIndexJson(text: string, label: string): IndexJson {
+  const deep = jsonNestingOver(text, MAX_JSON_DEPTH);
+  if (deep !== undefined) {
+    throw new LayoutFormatError(
+      `${label} nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep (at offset ${deep}); a real index.json is a few levels deep, so it is corrupt or hostile — refusing to read it (re-export the layout)`,
+    );
+  }
   let v: unknown;
   try {
     v = JSON.parse(text);

@@ -9,6 +9,26 @@ import { BIN, ocifix, requireBinary } from './helpers.js';
 
 type Maker = () => Promise<string>;
 
+/** One ustar entry (header + padded data), no end-of-archive marker. */
+function tarEntry(name: string, content: string): Buffer {
+  const data = Buffer.from(content);
+  const hdr = Buffer.alloc(512);
+  hdr.write(name, 0);
+  hdr.write('0000644\0', 100);
+  hdr.write('0000000\0', 108);
+  hdr.write('0000000\0', 116);
+  hdr.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+  hdr.write('00000000000\0', 136);
+  hdr.write('        ', 148);
+  hdr.write('0', 156);
+  hdr.write('ustar\0', 257);
+  hdr.write('00', 263);
+  let sum = 0;
+  for (const b of hdr) sum += b;
+  hdr.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return Buffer.concat([hdr, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+
 const dirLayout = (mutate: (dir: string) => void): Maker => async () => {
   const { dir } = makeLayout({}, join(workDir('norm-bad'), 'layout'));
   mutate(dir);
@@ -54,6 +74,22 @@ const BAD: Array<[string, Maker, RegExp]> = [
   ['truncated tar', tarLayoutWith(() => undefined, (b) => b.subarray(0, b.length - 2048 - 100)), /truncated/],
   ['gzip-compressed tar', tarLayoutWith(() => undefined, (b) => gzipSync(b)), /gzip-compressed; .* gunzip -c/],
   ['not a tar', tarLayoutWith(() => undefined, () => Buffer.from('hello world\n'.repeat(100))), /not a tar archive/],
+  [
+    'index.json nested 100000 levels deep (was: internal error, Maximum call stack size exceeded)',
+    dirLayout((d) => {
+      const idx = readFileSync(join(d, 'index.json'), 'utf8');
+      writeFileSync(join(d, 'index.json'), `${idx.slice(0, -1)},"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    }),
+    /layout\/index\.json nests arrays or objects more than 512 levels deep \(at offset \d+\); a real index\.json is a few levels deep, so it is corrupt or hostile — refusing to read it/,
+  ],
+  [
+    'an entry hidden after one end-of-archive zero block (was: rewritten without it, exit 0)',
+    tarLayoutWith(
+      () => undefined,
+      (b) => Buffer.concat([b.subarray(0, b.length - 1024), Buffer.alloc(512), tarEntry('blobs/sha256/hidden', 'seen by tar --ignore-zeros only'), Buffer.alloc(1024)]),
+    ),
+    /bad\.tar: the end-of-archive zero block at offset \d+ is followed by more data at offset \d+; tar readers disagree on what such a file holds \(GNU tar stops at the zero block, Go's archive\/tar stops or fails with "invalid tar header", tar --ignore-zeros reads on\), so refusing to read it — re-export the layout/,
+  ],
 ];
 
 describe('normalize with the built binary: bad input', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -262,6 +262,26 @@ describe('bad directory layouts: exit 2, nothing modified', () => {
     await expectBadInput(dir, /index\.json is a symbolic link to .*, outside the layout/);
     expect(readFileSync(outside)).toEqual(before);
   });
+  it('deeply nested index.json: refused before anything recurses (arrays and objects, any depth)', async () => {
+    for (const [open, close] of [['[', ']'], ['{"a":', '}']] as const) {
+      for (const depth of [513, 5000, 1_000_000]) {
+        const { dir } = makeLayout();
+        const idx = readFileSync(join(dir, 'index.json'), 'utf8');
+        writeFileSync(join(dir, 'index.json'), `${idx.slice(0, -1)},"x":${open.repeat(depth)}1${close.repeat(depth)}}`);
+        await expectBadInput(dir, /index\.json nests arrays or objects more than 512 levels deep \(at offset \d+\); a real index\.json is a few levels deep/);
+      }
+    }
+  });
+  it('512 levels of nesting are still read, rewritten and kept', async () => {
+    const { dir } = makeLayout();
+    const idx = readFileSync(join(dir, 'index.json'), 'utf8');
+    // the top-level object is level 1
+    writeFileSync(join(dir, 'index.json'), `${idx.slice(0, -1)},"x":${'['.repeat(511)}"[{"${']'.repeat(511)}}`);
+    await normalizeLayout(dir);
+    const after = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { x: unknown; manifests: unknown[] };
+    expect(after.manifests).toHaveLength(1);
+    expect(JSON.stringify(after.x)).toBe(`${'['.repeat(511)}"[{"${']'.repeat(511)}`);
+  });
   it('huge index.json', async () => {
     const { dir } = makeLayout();
     truncateSync(join(dir, 'index.json'), 17 * 1024 * 1024);
@@ -403,6 +423,13 @@ describe('tar layouts', () => {
   it('no index.json in a tar', async () => {
     await expectBadInput(await badTar((items) => items.splice(items.findIndex((x) => x.name === 'index.json'), 1)), /bad\.tar has no index\.json/);
   });
+  it('an entry hidden after an end-of-archive zero block', async () => {
+    const { dir } = makeLayout();
+    const tar = join(tempDir(), 'bad.tar');
+    const hidden = await packTar([{ name: 'blobs/sha256/hidden', data: Buffer.from('not seen by GNU tar') }]);
+    writeFileSync(tar, Buffer.concat([await packTar(layoutItems(dir), { trailer: false }), Buffer.alloc(512), hidden]));
+    await expectBadInput(tar, /bad\.tar: the end-of-archive zero block at offset \d+ is followed by more data at offset \d+; tar readers disagree/);
+  });
   it('unknown oci-layout version in a tar', async () => {
     await expectBadInput(
       await badTar((items) => {
@@ -410,6 +437,80 @@ describe('tar layouts', () => {
       }),
       /bad\.tar:oci-layout: unknown imageLayoutVersion "9"/,
     );
+  });
+});
+
+describe('modes and owners are kept (cp -p), never widened', () => {
+  const mode = (p: string): number => statSync(p).mode & 0o7777;
+  const owner = (p: string): string => `${statSync(p).uid}:${statSync(p).gid}`;
+  const root = process.getuid?.() === 0;
+
+  it('in place, directory: a 0600 index.json stays 0600; a missing oci-layout is created like index.json', async () => {
+    const { dir } = makeLayout({ shape: 'comma' });
+    chmodSync(join(dir, 'index.json'), 0o600);
+    await normalizeLayout(dir);
+    expect(mode(join(dir, 'index.json'))).toBe(0o600);
+    expect(mode(join(dir, 'oci-layout'))).toBe(0o600);
+    // index.json at 0640 beside an existing (so untouched) oci-layout at 0444
+    const b = makeLayout().dir;
+    chmodSync(join(b, 'index.json'), 0o640);
+    chmodSync(join(b, 'oci-layout'), 0o444);
+    await normalizeLayout(b);
+    expect([mode(join(b, 'index.json')), mode(join(b, 'oci-layout'))]).toEqual([0o640, 0o444]);
+  });
+
+  for (const first of ['blobs', 'meta'] as const) {
+    it(`in place and -o, tar (${first} first): a 0600 tar stays 0600, its copy is 0600`, async () => {
+      const { dir } = makeLayout();
+      const tar = join(tempDir(), 'in.tar');
+      await tarLayout(dir, tar, first);
+      chmodSync(tar, 0o600);
+      const out = join(tempDir(), 'out.tar');
+      await normalizeLayout(tar, { output: out });
+      await normalizeLayout(tar);
+      expect(mode(tar)).toBe(0o600);
+      expect(mode(out)).toBe(0o600);
+      // an already normal tar copied with -o as well
+      const copy = join(tempDir(), 'copy.tar');
+      await normalizeLayout(tar, { output: copy });
+      expect(mode(copy)).toBe(0o600);
+    });
+  }
+
+  it('-o of a 0700 directory: the copy is 0700, and every file and subdirectory keeps its mode', async () => {
+    const { dir } = makeLayout({ attest: true });
+    chmodSync(dir, 0o700);
+    chmodSync(join(dir, 'index.json'), 0o600);
+    chmodSync(join(dir, 'blobs'), 0o750);
+    const blob = readdirSync(join(dir, 'blobs', 'sha256'))[0]!;
+    chmodSync(join(dir, 'blobs', 'sha256', blob), 0o400);
+    const before = snapshot(dir);
+    const out = join(tempDir(), 'out');
+    await normalizeLayout(dir, { output: out });
+    const copy = snapshot(out);
+    expect(copy['./']).toBe(before['./']);
+    expect(copy['./']).toMatch(/^dir 700 /);
+    for (const k of Object.keys(before)) if (k !== 'index.json') expect(copy[k], k).toBe(before[k]);
+    expect(mode(join(out, 'index.json'))).toBe(0o600);
+    expect(mode(join(out, 'oci-layout'))).toBe(mode(join(dir, 'oci-layout')));
+  });
+
+  it.runIf(root)('as root: the owner of a rewritten index.json, tar and -o copy is kept', async () => {
+    const { dir } = makeLayout({ shape: 'comma' });
+    chownSync(join(dir, 'index.json'), 1234, 2345);
+    const out = join(tempDir(), 'out');
+    await normalizeLayout(dir, { output: out });
+    await normalizeLayout(dir);
+    expect(owner(join(dir, 'index.json'))).toBe('1234:2345');
+    expect(owner(join(dir, 'oci-layout'))).toBe('1234:2345');
+    expect(owner(join(out, 'index.json'))).toBe('1234:2345');
+    const tar = join(tempDir(), 'in.tar');
+    await tarLayout(makeLayout().dir, tar);
+    chownSync(tar, 1234, 2345);
+    chmodSync(tar, 0o640);
+    const r = await normalizeLayout(tar);
+    expect(r.warnings).toEqual([]);
+    expect([owner(tar), mode(tar)]).toEqual(['1234:2345', 0o640]);
   });
 });
 

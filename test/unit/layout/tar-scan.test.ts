@@ -52,6 +52,41 @@ describe('scanTar', () => {
     expect(scan.entries[0]!.dataOffset).toBeGreaterThan(512);
   });
 
+  describe('data after the end-of-archive zero block (readers disagree: GNU tar stops, Go fails, tar -i reads on)', () => {
+    const ZERO = Buffer.alloc(512);
+    const body = async (items: TarItem[]): Promise<Buffer> => (await packTar(items, { trailer: false }));
+
+    it('one zero block, then a hidden entry: refused, naming both offsets', async () => {
+      const a = await body([file('index.json', '{}')]);
+      const hidden = await packTar([file('blobs/sha256/hidden', 'x')]);
+      const e = await scanError(Buffer.concat([a, ZERO, hidden]));
+      expect(e.message).toBe(
+        `x.tar: the end-of-archive zero block at offset ${a.length} is followed by more data at offset ${a.length + 512}; tar readers disagree on what such a file holds (GNU tar stops at the zero block, Go's archive/tar stops or fails with "invalid tar header", tar --ignore-zeros reads on), so refusing to read it — re-export the layout`,
+      );
+    });
+
+    it('the full two-block marker, then an entry: refused', async () => {
+      const a = await body([file('index.json', '{}')]);
+      const e = await scanError(Buffer.concat([a, ZERO, ZERO, await packTar([file('oci-layout', '{}')])]));
+      expect(e.message).toContain(`zero block at offset ${a.length} is followed by more data at offset ${a.length + 1024}`);
+    });
+
+    it('one stray non-zero byte deep in the padding: refused', async () => {
+      const a = await body([file('index.json', '{}')]);
+      const pad = Buffer.alloc(200 * 1024);
+      pad[150_000] = 1;
+      const e = await scanError(Buffer.concat([a, pad]));
+      expect(e.message).toContain(`followed by more data at offset ${a.length + 150_000}`);
+    });
+
+    it('zero padding to a 10240-byte record, or a single zero block at the end, is fine', async () => {
+      const a = await body([file('a'), file('b')]);
+      const padded = Buffer.concat([a, Buffer.alloc(10240 - (a.length % 10240))]);
+      expect((await scanBuf(padded)).entries).toHaveLength(2);
+      expect((await scanBuf(Buffer.concat([a, ZERO]))).entries).toHaveLength(2);
+    });
+  });
+
   it('accepts a tar without the end-of-archive marker', async () => {
     const scan = await scanBuf(await packTar([file('a'), file('b')], { trailer: false }));
     expect(scan.entries).toHaveLength(2);
