@@ -6,7 +6,7 @@ import { parseOcifixOptions } from '../../../src/plan/options.js';
 
 describe('completion data', () => {
   it('lists every ocifix command with the description its --help shows', async () => {
-    const real = await Promise.all(COMMAND_LOADERS.map(async (c) => [c.words[0]!, (await c.load()).usage?.description ?? ''] as const));
+    const real = await Promise.all(COMMAND_LOADERS.map(async (c) => [c.words[0]!, ((await c.load()) as { usage?: { description?: string } }).usage?.description ?? ''] as const));
     expect(OWN_COMMANDS).toEqual(real);
   });
 
