@@ -7,7 +7,7 @@ import { lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync 
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makePluginEnv, type PluginEnv } from './support/plugin-env.js';
+import { binary, makePluginEnv, repoRoot, type PluginEnv } from './support/plugin-env.js';
 
 let pe: PluginEnv | undefined;
 afterEach(() => {
@@ -141,5 +141,18 @@ describe('the CLI hook through the real docker CLI (docker >= 26.1, stdout a TTY
     await docker(['ocifix', 'setup', '--no-hooks'], pe.env);
     const off = await dockerOnTty(['buildx', 'build', '--output', 'type=oci,dest=out.tar', '-t', 'a:1', '-t', 'a:2', '.'], pe.env, pe.dir);
     expect(off.output).not.toContain("What's next");
+  });
+});
+
+describe('./install.sh', () => {
+  it('--alias installs, aliases docker build, and ends with doctor (exit 0 even when buildx answers nonsense)', async () => {
+    pe = makePluginEnv();
+    const r = await execa(join(repoRoot, 'install.sh'), ['--binary', binary, '--alias'], { env: pe.env, reject: false, stdin: 'ignore' });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^installed .*cli-plugins\/docker-ocifix$/m);
+    expect(r.stdout).toMatch(/aliases.builder = "ocifix"/);
+    expect(r.stdout).toMatch(/^Pitfalls:$/m);
+    expect(r.stdout).toMatch(/^Warnings:\n {2}buildx is not usable/m); // the recording stand-in has no version
+    expect(JSON.parse(readFileSync(join(pe.config, 'config.json'), 'utf8'))).toEqual({ aliases: { builder: 'ocifix' } });
   });
 });
