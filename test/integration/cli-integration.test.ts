@@ -63,6 +63,12 @@ describe('docker ocifix setup through the real docker CLI', () => {
     expect(run['args']).toEqual(['buildx', 'build', '-t', 'x', '.']);
     expect((run['env'] as Record<string, string>)['BUILDX_BUILDER']).toBe('default');
 
+    // `docker builder prune` through the alias is forwarded to buildx with the same builder
+    rmSync(pe.record, { force: true });
+    const p = await docker(['builder', 'prune', '-f'], pe.env);
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect(pe.records()[0]).toMatchObject({ args: ['buildx', 'prune', '-f'], env: { BUILDX_BUILDER: 'default' } });
+
     // the same through `docker ocifix build` directly: no builder is chosen for the user
     rmSync(pe.record, { force: true });
     await docker(['ocifix', 'build', '-t', 'x', '.'], pe.env);

@@ -30,6 +30,15 @@ describe('config.json writes', () => {
     expect(readdirSync(dir)).toEqual(['config.json']);
   });
 
+  it.runIf(process.getuid?.() === 0)('keeps the owner of a config.json that belongs to another user (sudo)', async () => {
+    const { chownSync } = await import('node:fs');
+    writeFileSync(join(dir, 'config.json'), '{}');
+    chownSync(join(dir, 'config.json'), 1234, 2345);
+    await writeConfigFile(await readConfigFile(dir), '{"c":3}');
+    const st = statSync(join(dir, 'config.json'));
+    expect([st.uid, st.gid]).toEqual([1234, 2345]);
+  });
+
   it('creates a missing config dir and file (0600, like docker)', async () => {
     const cfg = join(dir, 'new', '.docker');
     const f = await readConfigFile(cfg);
