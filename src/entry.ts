@@ -15,6 +15,15 @@ import { metadataJson, versionText } from './metadata.js';
 
 const argv = process.argv.slice(2);
 
+// A reader that stops early (`docker ocifix build --help | head -1`) closes the pipe: stop quietly,
+// as buildx does, instead of dying on Node's unhandled EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 /** `docker-ocifix [ocifix] docker-cli-plugin-hooks JSON`: the CLI hook, answered here (src/hooks/hint.ts). */
 function hookCall(): string | undefined {
   const at = argv.indexOf('docker-cli-plugin-hooks');

@@ -1,17 +1,20 @@
 /**
  * The CLI proper (loaded lazily by entry.ts). Splits docker's global flags off, then either runs
  * one of ocifix's own commands or forwards the whole call to `docker buildx` unchanged.
- * Only what a call needs is loaded: a build goes straight to src/plan/run.ts; clipanion and the
+ * Only what a call needs is loaded: a build goes straight to src/build/run.ts; clipanion and the
  * other commands load for help, completion and ocifix's own subcommands.
  */
 import { COMMAND_WORDS } from './cli/commands.js';
 import type { OcifixContext } from './cli/context.js';
 import { reportError } from './cli/report.js';
+import { splitBuildxRoot } from './buildflags/root.js';
+import { judgeCommand } from './cli/suggest.js';
+import { OcifixError } from './errors.js';
 import { ensureBuildx } from './exec/buildx-lookup.js';
 import { Docker } from './exec/docker.js';
 import { ExecaRunner, signalNumber, type Runner } from './exec/runner.js';
 import { Cancellation } from './exec/signals.js';
-import { aliasBuilderEnv } from './plan/alias-mode.js';
+import { aliasBuilderEnv } from './build/alias-mode.js';
 import { splitInvocation, type DockerGlobals } from './globalflags.js';
 
 const HELP_WORDS = ['-h', '--help', 'help'];
@@ -28,6 +31,25 @@ async function forwardToBuildx(args: string[], ctx: OcifixContext): Promise<numb
   // `docker builder …`/`docker bake` through aliases.builder: the builder docker itself would select
   const r = await ctx.docker.buildx(args, { stdio: 'inherit', env: aliasBuilderEnv(ctx.env, ctx.globals, undefined) });
   return r.exitCode;
+}
+
+/** A command word that is not ours: to buildx, unless it is a typo of ours (or buildx is missing). */
+async function forwardCommand(word: string, args: string[], ctx: OcifixContext): Promise<number> {
+  const unknown = (verdict: ReturnType<typeof judgeCommand>): number | undefined => {
+    if (verdict.kind !== 'unknown') return undefined;
+    ctx.stderr.write(`docker ocifix: ${verdict.message}\n`);
+    return 1; // buildx's exit code for an unknown command
+  };
+  const early = unknown(judgeCommand(word, COMMAND_WORDS, true));
+  if (early !== undefined) return early;
+  try {
+    return await forwardToBuildx(args, ctx);
+  } catch (error) {
+    // no buildx: a word buildx would not know either is a typo, not a missing plugin
+    const late = error instanceof OcifixError ? unknown(judgeCommand(word, COMMAND_WORDS, false)) : undefined;
+    if (late !== undefined) return late;
+    throw error;
+  }
 }
 
 function buildContext(globals: DockerGlobals, streams: Streams, runner: Runner, env: NodeJS.ProcessEnv): OcifixContext {
@@ -70,13 +92,19 @@ async function dispatch(invocation: ReturnType<typeof splitInvocation>, ctx: Oci
       if (first === undefined || HELP_WORDS.includes(first)) {
         return rest.length > 0 && COMMAND_WORDS.has(rest[0]!) ? runOwn([...rest, '--help']) : overview();
       }
-      if (BUILD_WORDS.includes(first)) {
-        const { runBuild } = await import('./plan/run.js');
-        const result = await runBuild(ctx, rest, first as 'build' | 'b');
-        return result === 'help' ? runOwn(invocation.args) : result;
+      // buildx's root flags before the command word (`docker ocifix --builder x build …`): the
+      // same persistent flags after `build`, where buildx gives them the same meaning
+      const root = first.startsWith('-') ? splitBuildxRoot(invocation.args) : undefined;
+      const word = root?.command ?? first;
+      const buildArgs = root ? [...root.flags, ...root.rest] : rest;
+      if (BUILD_WORDS.includes(word)) {
+        const { runBuild } = await import('./build/run.js');
+        const result = await runBuild(ctx, buildArgs, word as 'build' | 'b');
+        return result === 'help' ? runOwn([word, ...buildArgs]) : result;
       }
       if (COMMAND_WORDS.has(first)) return runOwn(invocation.args);
-      return forwardToBuildx(invocation.args, ctx);
+      if (first.startsWith('-')) return forwardToBuildx(invocation.args, ctx);
+      return forwardCommand(first, invocation.args, ctx);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { runBuild } from '../plan/run.js';
+import { runBuild } from '../build/run.js';
 import { BaseCommand } from './base.js';
 
 export class BuildCommand extends BaseCommand {
@@ -8,7 +8,7 @@ export class BuildCommand extends BaseCommand {
   static override usage = Command.Usage({
     description: 'Run docker buildx build with the multi-platform pitfalls fixed and every change explained',
     details: `
-      Takes exactly the flags of \`docker buildx build\` and runs it, after rewriting what would not do what was meant. Each change prints one \`ocifix:\` line on stderr; buildx's own output, progress display and exit code are untouched. A build that meets no pitfall runs buildx with the same argv and nothing else (no probe, no extra process).
+      Takes exactly the flags of \`docker buildx build\` and runs it, after rewriting what would not do what was meant. Each fix prints at most one \`ocifix:\` line on stderr (a post-build fix only after a successful build); buildx's own output, progress display and exit code are untouched. A build that meets no pitfall runs buildx with the same argv and nothing else (no probe, no extra process).
 
       The fixes:
 
@@ -17,7 +17,7 @@ export class BuildCommand extends BaseCommand {
       - \`--output type=oci\` with several tags: the layout is normalized to one index.json entry (the first tag, or --ocifix-keep-tag). Multi-node builders cannot write oci/tar: refused before running.
       - \`--load\` of several platforms without the containerd image store: see --ocifix-load.
       - \`--push\`: every tag is checked against the pushed digest and re-pointed when it is not on it (a temporary --metadata-file is added when none is given; yours is still written).
-      - buildx < 0.16 and \`--annotation index,manifest:k=v\`: one flag per type. A typeless key containing \`:\` gets an explicit \`manifest:\` type.
+      - buildx < 0.16 and \`--annotation index,manifest:k=v\`: one flag per type.
       - A failed oci/docker/tar export that leaves an empty destination which did not exist before is removed.
 
       ocifix's own options. Their names cannot clash with buildx flags; each has an environment twin, and the command line wins:

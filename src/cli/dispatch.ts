@@ -4,7 +4,7 @@
  */
 import { Cli, type Command } from 'clipanion';
 import { VERSION } from '../metadata.js';
-import { loadCommands } from './commands.js';
+import { COMMAND_WORDS, loadCommands } from './commands.js';
 import type { OcifixContext } from './context.js';
 import { reportError } from './report.js';
 
@@ -37,10 +37,12 @@ export async function createCli(first?: string): Promise<Cli<OcifixContext>> {
 /** Run one of our own clipanion commands with errors kept off stdout. */
 export async function runCommand(cli: Cli<OcifixContext>, args: string[], context: OcifixContext): Promise<number> {
   let command: Command<OcifixContext>;
+  // a usage error points at the help of the command it is about, when it names one of ours
+  const help = args[0] !== undefined && COMMAND_WORDS.has(args[0]) && !args[0].startsWith('-') ? `docker ocifix ${args[0]} --help` : undefined;
   try {
     command = cli.process(args, context);
   } catch (error) {
-    return reportError(error, context.stderr, context.globals.debug);
+    return reportError(error, context.stderr, context.globals.debug, help);
   }
   if (command.help) {
     context.stdout.write(cli.usage(command, { detailed: true }));
@@ -63,7 +65,7 @@ export async function runCommand(cli: Cli<OcifixContext>, args: string[], contex
   try {
     return await command.validateAndExecute();
   } catch (error) {
-    return reportError(error, context.stderr, context.globals.debug);
+    return reportError(error, context.stderr, context.globals.debug, help);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { EXIT_USAGE, OcifixError } from '../errors.js';
 
-export function reportError(error: unknown, stderr: NodeJS.WritableStream, debug: boolean): number {
+export function reportError(error: unknown, stderr: NodeJS.WritableStream, debug: boolean, helpCommand = 'docker ocifix --help'): number {
   if (error instanceof OcifixError) {
     stderr.write(`docker ocifix: ${error.message}\n`);
     return error.exitCode;
@@ -12,7 +12,7 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream, debug
   const e = error as Error & { clipanion?: { type: string } };
   if (e && (e.clipanion?.type === 'usage' || e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError' || e.name === 'UsageError')) {
     const first = String(e.message).split('\n')[0];
-    stderr.write(`docker ocifix: ${first}\nSee 'docker ocifix --help'.\n`);
+    stderr.write(`docker ocifix: ${first}\nSee '${helpCommand}'.\n`);
     return EXIT_USAGE;
   }
   stderr.write(`docker ocifix: internal error: ${e?.message ?? String(error)}\n`);

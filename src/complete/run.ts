@@ -10,8 +10,11 @@
  *    from buildx's `__complete` (started directly, as the docker CLI starts it), plus the
  *    `--ocifix-*` options ocifix adds to that command;
  *  - ocifix's own commands: their flags, read from the one command's definition.
+ * buildx's root flags before the command word (`docker ocifix --builder x build --pl`) are
+ * understood the way `docker ocifix` runs them.
  */
 import { spawn } from 'node:child_process';
+import { splitBuildxRoot } from '../buildflags/root.js';
 import { findPlugin } from '../exec/buildx-lookup.js';
 import type { DockerGlobals } from '../globalflags.js';
 import { ADDED_OPTIONS, OWN_COMMANDS, type AddedOption } from './words.js';
@@ -83,16 +86,21 @@ export async function completionFor(args: readonly string[], buildx: BuildxCompl
   const words = args.length === 0 ? [''] : [...args];
   const toComplete = words[words.length - 1]!;
   const own = new Map(OWN_COMMANDS);
+  // buildx's root flags before the command word (`--builder NAME build …`, `-D build …`)
+  const head = words.slice(0, -1);
+  const root = head[0]?.startsWith('-') ? splitBuildxRoot(head) : undefined;
 
-  if (words.length === 1) {
-    const fromBuildx = await buildx([toComplete]);
-    const ours = OWN_COMMANDS.filter(([n]) => n.startsWith(toComplete)).map(([n, d]) => `${n}\t${d}`);
+  if (words.length === 1 || (root && root.command === undefined)) {
+    const fromBuildx = await buildx(words);
+    if (head[head.length - 1] === '--builder' || toComplete.startsWith('-')) return fromBuildx ?? { candidates: [], directive: Directive.Error };
+    const ours = OWN_COMMANDS.filter(([n]) => n.startsWith(toComplete) && (!root || n === 'build')).map(([n, d]) => `${n}\t${d}`);
     const theirs = (fromBuildx?.candidates ?? []).filter((l) => !own.has(value(l)));
     return { candidates: [...ours, ...theirs], directive: fromBuildx?.directive ?? Directive.NoFileComp };
   }
 
-  const command = words[0] === 'b' ? 'build' : words[0]!;
-  if (own.has(command) && command !== 'build') {
+  const word = root?.command ?? words[0]!;
+  const command = word === 'b' ? 'build' : word;
+  if (!root && own.has(command) && command !== 'build') {
     if (toComplete.startsWith('-')) {
       return { candidates: (await ownFlags(command)).filter((l) => value(l).startsWith(toComplete)), directive: Directive.NoFileComp };
     }
@@ -101,7 +109,7 @@ export async function completionFor(args: readonly string[], buildx: BuildxCompl
   }
 
   const added = addedFor(command, toComplete);
-  const fromBuildx = toComplete.startsWith('--ocifix-') ? { candidates: [], directive: Directive.NoFileComp } : await buildx([words[0]!, ...words.slice(1)]);
+  const fromBuildx = toComplete.startsWith('--ocifix-') ? { candidates: [], directive: Directive.NoFileComp } : await buildx(words);
   if (!fromBuildx) return { candidates: added, directive: added.length > 0 ? Directive.NoFileComp : Directive.Error };
   const directive = toComplete.includes('=') && added.length > 0 ? Directive.NoFileComp | Directive.NoSpace : fromBuildx.directive;
   return { candidates: [...fromBuildx.candidates, ...added], directive };

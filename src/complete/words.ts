@@ -23,7 +23,7 @@ export interface AddedOption {
   values?: readonly string[];
 }
 
-/** Options ocifix adds to a buildx command (src/plan/options.ts parses the build ones). */
+/** Options ocifix adds to a buildx command (src/build/options.ts parses the build ones). */
 export const ADDED_OPTIONS: Readonly<Record<string, readonly AddedOption[]>> = {
   build: [
     { name: '--ocifix-explain', description: 'Print the plan (rewritten argv, notices, post-build steps) and build nothing', values: ['text', 'json'] },

@@ -6,7 +6,7 @@
 import semverLt from 'semver/functions/lt.js';
 import semverValid from 'semver/functions/valid.js';
 import semverCoerce from 'semver/functions/coerce.js';
-import type { BuilderFacts } from '../plan/types.js';
+import type { BuilderFacts } from '../build/types.js';
 
 export interface DoctorFacts {
   docker: { version?: string; error?: string };

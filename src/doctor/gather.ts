@@ -10,7 +10,7 @@ import { configState, hooksEnabled, parseConfig } from '../dockerconfig/edit.js'
 import { dockerConfigDir, findPlugin } from '../exec/buildx-lookup.js';
 import type { Docker } from '../exec/docker.js';
 import type { DockerGlobals } from '../globalflags.js';
-import { currentContextName } from '../plan/alias-mode.js';
+import { currentContextName } from '../build/alias-mode.js';
 import { DAEMON_FORMAT, parseBuildxInspect, parseBuildxVersion, parseDockerInfo } from '../probe/probes.js';
 import type { DoctorFacts } from './assess.js';
 

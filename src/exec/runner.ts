@@ -4,6 +4,7 @@
  * Runner; everything else runs the real tools.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { OcifixError } from '../errors.js';
 import { Cancellation } from './signals.js';
 
@@ -14,6 +15,10 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   cwd?: string;
+  /** With stdio 'inherit': where stdout goes instead ('ignore': dropped; 'pipe': captured in the result). */
+  stdout?: 'inherit' | 'ignore' | 'pipe';
+  /** With stdio 'inherit': a file the child reads as stdin instead of ours. */
+  stdinFile?: string;
 }
 
 export interface RunResult {
@@ -79,19 +84,29 @@ export class ExecaRunner implements Runner {
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
+    let stdinFd: number | undefined;
+    try {
+      if (options.stdinFile !== undefined) stdinFd = openSync(options.stdinFile, 'r');
+    } catch (error) {
+      return Promise.reject(new OcifixError(`cannot read ${options.stdinFile} (${(error as NodeJS.ErrnoException).code ?? String(error)})`));
+    }
     return new Promise((resolve, reject) => {
-      const child = spawn(file, [...args], { stdio: 'inherit', env, cwd: options.cwd, shell: false });
+      const child = spawn(file, [...args], { stdio: [stdinFd ?? 'inherit', options.stdout ?? 'inherit', 'inherit'], env, cwd: options.cwd, shell: false });
+      if (stdinFd !== undefined) closeSync(stdinFd); // the child has its own copy
+      const out: Buffer[] = [];
+      child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
       const release = this.cancellation.track(child);
       child.once('error', (error: NodeJS.ErrnoException) => {
         release();
         reject(startFailure(file, error, error.message));
       });
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': a captured stdout is complete only when its pipe is
+      child.once('close', (code, signal) => {
         release();
         resolve({
           exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1),
           ...(signal ? { signal } : {}),
-          stdout: '',
+          stdout: Buffer.concat(out).toString('utf8'),
           stderr: '',
         });
       });

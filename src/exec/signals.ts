@@ -1,7 +1,8 @@
 /**
  * Cancellation, as the docker CLI expects of a plugin:
- *  - DOCKER_CLI_PLUGIN_SOCKET (docker ≥ 25): connect to it; EOF on it means "cancel". On Linux the
- *    address is abstract: a leading '@' becomes '\0'. The CLI uses it when its stdout is not a TTY.
+ *  - DOCKER_CLI_PLUGIN_SOCKET (docker ≥ 25): connect to it; EOF on it means "cancel" (whatever
+ *    signal the CLI got: buildx answers it with 130, and so do we). On Linux the address is
+ *    abstract: a leading '@' becomes '\0'. The CLI uses it when its stdout is not a TTY.
  *  - SIGINT/SIGTERM reach us directly (a terminal's Ctrl-C, or a `kill`).
  * What reaches the running child:
  *  - Ctrl-C on a terminal is delivered by the kernel to the whole foreground process group, child
@@ -50,7 +51,9 @@ export class Cancellation {
       const path = addr.startsWith('@') ? `\0${addr.slice(1)}` : addr;
       const socket = connect({ path });
       socket.on('error', () => undefined); // old or absent CLI listener: nothing to cancel through
-      socket.on('end', () => this.cancel('SIGTERM', false));
+      // The CLI closes the socket for SIGINT and SIGTERM alike; buildx treats that EOF as a
+      // cancel and exits 130 either way, so we do the same: SIGINT to the child, 130 from us.
+      socket.on('end', () => this.cancel('SIGINT', false));
       socket.resume();
       socket.unref();
       this.socket = socket;

@@ -13,7 +13,7 @@ import semverCoerce from 'semver/functions/coerce.js';
 import semverValid from 'semver/functions/valid.js';
 import { normalizeArch } from '../buildflags/platform.js';
 import type { Docker } from '../exec/docker.js';
-import type { BuilderFacts, BuilderNode, DaemonFacts, Facts, ProbeFailure, ProbeName } from '../plan/types.js';
+import type { BuilderFacts, BuilderNode, DaemonFacts, Facts, ProbeFailure, ProbeName } from '../build/types.js';
 
 /** `github.com/docker/buildx v0.36.1 <commit>` → `0.36.1`; undefined when there is no version. */
 export function parseBuildxVersion(stdout: string): string | undefined {

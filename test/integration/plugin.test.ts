@@ -151,13 +151,13 @@ describe('forwarding to docker buildx', () => {
 });
 
 describe('cancellation and signals', () => {
-  it('cancels through the plugin socket when docker gets SIGTERM (stdout not a TTY): exit 143', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('cancels through the plugin socket when docker gets %s (stdout not a TTY): exit 130, as buildx', async (signal) => {
     pe = makePluginEnv();
     const child = execa('docker', ['ocifix', 'ls', '__wait'], { env: pe.env, reject: false, stdin: 'ignore' });
     await waitFor(() => pe!.records().some((r) => r['event'] === 'waiting'));
-    child.kill('SIGTERM');
+    child.kill(signal);
     const r = await child;
-    expect(r.exitCode).toBe(143);
+    expect(r.exitCode).toBe(130);
     expect(pe.records().find((e) => e['event'] === 'cancelled')).toMatchObject({ how: 'socket' });
   });
 
@@ -195,3 +195,61 @@ describe('cancellation and signals', () => {
   });
 });
 
+describe('what a new user types', () => {
+  it('`docker ocifix build --help | head -1`: the first line, exit 0, no EPIPE stack', async () => {
+    pe = makePluginEnv();
+    const r = await execa('bash', ['-c', 'set -o pipefail; docker ocifix build --help | head -1'], { env: pe.env, reject: false });
+    expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(r.stdout.split('\n')).toHaveLength(1);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('a typo of an ocifix command names it (exit 1), with or without buildx', async () => {
+    for (const withBuildx of [true, false]) {
+      pe = makePluginEnv({ withBuildx });
+      const r = await docker(['ocifix', 'normalise', 'x.tar'], { ...pe.env, HOME: pe.dir });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain('unknown command "normalise" for "docker ocifix"');
+      expect(r.stderr).toContain('Did you mean this?\n\tnormalize');
+      expect(r.stdout).toBe('');
+      expect(pe.records()).toEqual([]); // buildx never ran
+      pe.cleanup();
+    }
+    pe = makePluginEnv({ withBuildx: false });
+    const b = await docker(['ocifix', 'biuld', '.'], { ...pe.env, HOME: pe.dir });
+    expect(b.exitCode).toBe(1);
+    expect(b.stderr).toContain('Did you mean this?\n\tbuild');
+    expect(b.stderr).not.toContain('not installed');
+  });
+
+  it('a word near none of ours goes to buildx, which reports it', async () => {
+    pe = makePluginEnv();
+    const r = await docker(['ocifix', 'frobnicate'], pe.env);
+    expect(pe.records()[0]).toMatchObject({ event: 'run', args: ['buildx', 'frobnicate'] });
+    expect(r.exitCode).toBe(0); // the stand-in's answer, passed through
+  });
+
+  it('a usage error of a subcommand points at that subcommand\'s help', async () => {
+    pe = makePluginEnv();
+    const r = await docker(['ocifix', 'normalize'], pe.env);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toContain("See 'docker ocifix normalize --help'.");
+  });
+
+  it("buildx's root flags before build: the build runs with them, and --ocifix-explain works there", async () => {
+    pe = makePluginEnv();
+    const r = await docker(['ocifix', '--builder', 'single', '-D', 'build', '__exit=0', '.'], pe.env);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(pe.records()[0]).toMatchObject({ args: ['buildx', 'build', '--builder', 'single', '-D', '__exit=0', '.'] });
+    const e = await docker(['ocifix', '--builder', 'single', 'build', '--ocifix-explain', '.'], pe.env);
+    expect(e.exitCode, e.stderr).toBe(0);
+    expect(e.stdout).toContain('run: docker buildx build --builder single .');
+  });
+
+  it('OCIFIX_LOAD=bogus does not fail a build that loads nothing', async () => {
+    pe = makePluginEnv();
+    const r = await docker(['ocifix', 'build', '__exit=0', '.'], { ...pe.env, OCIFIX_LOAD: 'bogus' });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+});

@@ -83,14 +83,18 @@ function readCalls(log: string): string[][] {
 
 /**
  * A `docker` that logs its argv and runs the real docker. HOOK, a shell snippet, runs once right
- * before the first `imagetools` call, i.e. after the main build and before ocifix reads the registry.
+ * before the first `imagetools` call, i.e. after the main build and before ocifix reads the registry
+ * (calls that start meanwhile wait for it).
  */
 export function dockerWrapper(hook = ''): Wrapper {
   const dir = workDir('build-wrapper');
   const path = join(dir, 'docker');
   const log = join(dir, 'calls.log');
   const marker = join(dir, 'fired');
-  const fire = hook ? `case " $* " in *" imagetools "*) if [ ! -e ${q(marker)} ]; then touch ${q(marker)}; ( ${hook} ) >>${q(join(dir, 'hook.log'))} 2>&1; fi ;; esac` : '';
+  // under a lock: ocifix reads several tags at once, and every read must see the hook's effect
+  const fire = hook
+    ? `case " $* " in *" imagetools "*) exec 9>${q(join(dir, 'hook.lock'))}; flock 9; if [ ! -e ${q(marker)} ]; then ( ${hook} ) >>${q(join(dir, 'hook.log'))} 2>&1; touch ${q(marker)}; fi; flock -u 9; exec 9>&- ;; esac`
+    : '';
   writeFileSync(path, `#!/usr/bin/env bash\nset -u\n${logArgs(log)}\n${fire}\nexec docker "$@"\n`);
   chmodSync(path, 0o755);
   return { path, calls: () => readCalls(log) };

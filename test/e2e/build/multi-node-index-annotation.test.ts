@@ -35,11 +35,8 @@ describe('fix 2: index annotations through a multi-node merge', () => {
   it('buildx v0.15.1: the annotation is added after the push; every tag on the annotated index', async () => {
     const meta = join(workDir('f2-meta'), 'metadata.json');
     const { repo, r } = await multiNodePush('v0.15.1', ['index:org.example.ocifix=repro2', 'manifest-descriptor[linux/arm64]:org.example.arm=yes'], ['--metadata-file', meta]);
-    expect(notices(r)).toEqual([
-      expect.stringMatching(/^ocifix: buildx 0\.15\.1 drops index annotations when it merges a multi-node build/),
-      expect.stringMatching(/^ocifix: after the push, every tag .* is checked against the pushed digest \(read from .*metadata\.json\)/),
-      expect.stringMatching(/^ocifix: added index:org\.example\.ocifix=repro2, manifest-descriptor\[linux\/arm64\]:org\.example\.arm=yes to .*; .*metadata\.json now names the annotated index$/),
-    ]);
+    // one line, after the push: what was added, and that the metadata file follows
+    expect(notices(r)).toEqual([expect.stringMatching(/^ocifix: added 2 annotations lost in buildx 0\.15\.1's multi-node merge: index sha256:[a-f0-9]{12} \(also in .*metadata\.json\)$/)]);
     const index = await getManifest(repo, 'v1');
     expect(index.mediaType).toBe(OCI_INDEX);
     expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'repro2' });
@@ -51,7 +48,7 @@ describe('fix 2: index annotations through a multi-node merge', () => {
     // the user's metadata file names the annotated index, the digest the tags resolve to
     const metadata = JSON.parse(readFileSync(meta, 'utf8')) as Record<string, unknown>;
     expect(metadata['containerimage.digest']).toBe(index.digest);
-    // buildx 0.15's multi-node merge writes no containerimage.descriptor (rewriting one: test/unit/plan/execute.test.ts)
+    // buildx 0.15's multi-node merge writes no containerimage.descriptor (rewriting one: test/unit/build/execute.test.ts)
     expect(metadata['containerimage.descriptor']).toBeUndefined();
     // independent readers
     const sk = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref(repo)}`]);
@@ -63,11 +60,7 @@ describe('fix 2: index annotations through a multi-node merge', () => {
 
   it('buildx v0.15.1, -t without a tag: the annotated index is written to :latest', async () => {
     const { repo, r } = await multiNodePush('v0.15.1', ['index:org.example.ocifix=untagged'], [], (repo) => [`${stack().registry}/${repo}`]);
-    expect(notices(r)).toEqual([
-      expect.stringMatching(/^ocifix: buildx 0\.15\.1 drops index annotations/),
-      expect.stringMatching(/^ocifix: after the push, the tag .* is checked/),
-      expect.stringMatching(/^ocifix: added index:org\.example\.ocifix=untagged to /),
-    ]);
+    expect(notices(r)).toEqual([expect.stringMatching(/^ocifix: added 1 annotation lost in buildx 0\.15\.1's multi-node merge: index sha256:/)]);
     const index = await getManifest(repo, 'latest');
     expect(index.mediaType).toBe(OCI_INDEX);
     expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'untagged' });
@@ -75,7 +68,7 @@ describe('fix 2: index annotations through a multi-node merge', () => {
 
   it('buildx v0.15.1 with a multi-type prefix: one flag per type, so index AND manifests get it', async () => {
     const { repo, r } = await multiNodePush('v0.15.1', ['index,manifest:org.example.both=yes']);
-    expect(notices(r)[0]).toMatch(/^ocifix: rewrote annotations \(buildx 0\.15\.1 predates 0\.16.*--annotation index:org\.example\.both=yes --annotation manifest:org\.example\.both=yes$/);
+    expect(notices(r)[0]).toBe('ocifix: split --annotation index,manifest:org.example.both=yes into one flag per type (buildx 0.15.1 predates 0.16)');
     const index = await getManifest(repo, 'v1');
     expect(index.body.annotations).toEqual({ 'org.example.both': 'yes' });
     const child = index.body.manifests!.find((d) => d.platform?.architecture === 'amd64')!;
@@ -88,10 +81,8 @@ describe('fix 2: index annotations through a multi-node merge', () => {
     const w = dockerWrapper();
     const r = await ocifixBuildVia(w, multiNodeArgs(['index:org.example.ocifix=repro2'], [ref(repo), ref(repo, 'latest')]));
     expect(r.exitCode, describeResult(r)).toBe(0);
-    expect(notices(r)).toEqual([
-      expect.stringMatching(/^ocifix: builder "multi" merges a multi-node build: after the push ocifix reads the index back/),
-      expect.stringMatching(/^ocifix: after the push, every tag/),
-    ]);
+    // nothing to change, so nothing said; the read-back below still ran
+    expect(notices(r)).toEqual([]);
     const index = await getManifest(repo, 'v1');
     expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'repro2' });
     expect((await getManifest(repo, 'latest')).digest).toBe(index.digest);

@@ -28,7 +28,7 @@ describe('fix 5: tags on the pushed digest', () => {
     expect(r.exitCode, describeResult(r)).toBe(0);
     const index = await getManifest(repo, 'v1');
     expect(index.mediaType).toBe(OCI_INDEX);
-    const moved = r.stderr.split('\n').find((l) => l.startsWith(`ocifix: re-pointed ${latest} to ${index.digest} (it was on sha256:`));
+    const moved = r.stderr.split('\n').find((l) => l.startsWith(`ocifix: re-pointed ${latest} to ${index.digest.slice(0, 19)} (it was on sha256:`));
     expect(moved, describeResult(r)).toBeDefined();
     const after = await getManifest(repo, 'latest');
     expect(after.digest).toBe(index.digest);
@@ -43,7 +43,8 @@ describe('fix 5: tags on the pushed digest', () => {
     const w = dockerWrapper();
     const r = await ocifixBuildVia(w, ['--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '--push', '-t', ref(repo), '--metadata-file', meta, fixture('scratch')]);
     expect(r.exitCode, describeResult(r)).toBe(0);
-    expect(notices(r)).toEqual([`ocifix: after the push, the tag ${ref(repo)} is checked against the pushed digest (read from ${meta}) and re-pointed if it is not on it`]);
+    // all was right: nothing to say
+    expect(notices(r)).toEqual([]);
     const digest = (JSON.parse(readFileSync(meta, 'utf8')) as Record<string, string>)['containerimage.digest'];
     expect((await getManifest(repo, 'v1')).digest).toBe(digest);
     // the check ran (the tag was read back from the registry) and found nothing to re-point

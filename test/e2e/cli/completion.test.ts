@@ -45,6 +45,10 @@ describe('docker __complete ocifix … (cobra protocol, docker >= 23)', () => {
     }
     const exact = await complete(['ocifix', 'build', '--pl']);
     expect(exact.stdout).toBe('--platform\tSet target platform for build\n:4\n');
+    // buildx root flags before the command word, as `docker ocifix --builder NAME build` runs them
+    const rooted = await complete(['ocifix', '--builder', 'single', 'build', '--pl']);
+    expect(rooted.stdout).toBe((await complete(['buildx', '--builder', 'single', 'build', '--pl'])).stdout);
+    expect(rooted.stdout).toBe('--platform\tSet target platform for build\n:4\n');
   });
 
   it('build values: builder names from buildx; --ocifix-load= values from ocifix', async () => {

@@ -63,6 +63,15 @@ describe('repro 1: index annotation on a single-platform build (raw buildx)', ()
     expect(await listTags(repo)).toEqual([]);
   });
 
+  it('the docker driver on a classic-store daemon fails the same way (it cannot store an index at all)', async () => {
+    const r = await buildx(['build', '--builder', 'dockerd', '--annotation', ANNOTATION, '-t', `ocifix-r1:dd-${Date.now()}`, fixture('scratch')]);
+    expect(r.exitCode, describeResult(r)).not.toBe(0);
+    expect(r.stderr).toContain(ERR);
+    // nor can BUILDKIT_MULTI_PLATFORM help there: the classic store holds no image index
+    const mp = await buildx(['build', '--builder', 'dockerd', '--annotation', ANNOTATION, '--build-arg', 'BUILDKIT_MULTI_PLATFORM=1', '-t', `ocifix-r1:dd-mp-${Date.now()}`, fixture('scratch')]);
+    expect(mp.exitCode, describeResult(mp)).not.toBe(0);
+  });
+
   // Controls: what makes the same annotation work with raw buildx (the fixes docker-ocifix can apply).
   it('control: --push with default provenance yields an index that carries the annotation', async () => {
     const repo = uniqueRepo('r1-push-prov');

@@ -30,13 +30,14 @@ if (args.includes('__wait')) {
       process.exit(code);
     }, 400);
   };
+  // as the real buildx (measured with v0.36.1 and v0.15.1): a cancel is exit 130, whatever asked for it
   process.on('SIGINT', () => done('SIGINT', 130));
-  process.on('SIGTERM', () => done('SIGTERM', 143));
+  process.on('SIGTERM', () => done('SIGTERM', 130));
   const addr = process.env.DOCKER_CLI_PLUGIN_SOCKET;
   if (addr) {
     const s = connect({ path: addr.startsWith('@') ? `\0${addr.slice(1)}` : addr });
     s.on('error', () => undefined);
-    s.on('end', () => done('socket', 143));
+    s.on('end', () => done('socket', 130));
     s.resume();
   }
   log({ event: 'waiting' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMAND_LOADERS } from '../../../src/cli/commands.js';
 import { completionFor, parseCobra, type BuildxComplete } from '../../../src/complete/run.js';
 import { ADDED_OPTIONS, OWN_COMMANDS } from '../../../src/complete/words.js';
-import { parseOcifixOptions } from '../../../src/plan/options.js';
+import { parseOcifixOptions } from '../../../src/build/options.js';
 
 describe('completion data', () => {
   it('lists every ocifix command with the description its --help shows', async () => {
@@ -30,5 +30,20 @@ describe('completion data', () => {
     expect(c.candidates.filter((l) => l.startsWith('version\t'))).toHaveLength(1);
     const none = await completionFor(['se'], async () => undefined);
     expect(none).toEqual({ candidates: [`setup\t${OWN_COMMANDS.find(([n]) => n === 'setup')![1]}`], directive: 4 });
+  });
+
+  it('buildx root flags before the command word: buildx gets the whole line, ocifix adds its options', async () => {
+    const seen: string[][] = [];
+    const buildx: BuildxComplete = async (a) => {
+      seen.push([...a]);
+      return { candidates: a[a.length - 1] === '' ? ['ls\tList builder instances'] : ['--platform\tSet target platform for build'], directive: 4 };
+    };
+    const c = await completionFor(['--builder', 'single', 'build', '--'], buildx);
+    expect(seen.pop()).toEqual(['--builder', 'single', 'build', '--']);
+    expect(c.candidates[0]).toBe('--platform\tSet target platform for build');
+    expect(c.candidates.some((l) => l.startsWith('--ocifix-load\t'))).toBe(true);
+    const top = await completionFor(['-D', ''], buildx);
+    expect(top.candidates.map((l) => l.split('\t')[0])).toEqual(['build', 'ls']);
+    expect((await completionFor(['--builder', ''], buildx)).candidates).toEqual(['ls\tList builder instances']);
   });
 });

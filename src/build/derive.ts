@@ -2,8 +2,7 @@
  * Facts read from the build argv alone (no probes): platforms, attestations, build args,
  * annotations, where a builder would run each platform. Pure.
  */
-import { AnnotationSyntaxError, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
-import { lastValue, parseBoolValue, uses, values, type FlagUse, type ParsedBuildArgs } from '../buildflags/args.js';
+import { lastValue, parseBoolValue, values, type ParsedBuildArgs } from '../buildflags/args.js';
 import { csvFields, OutputSyntaxError } from '../buildflags/outputs.js';
 import { formatPlatform, parsePlatform, samePlatform, type Platform } from '../buildflags/platform.js';
 import { formatReference, parseReference, ReferenceSyntaxError, tagOnly, type ImageRef } from '../registry/reference.js';
@@ -147,56 +146,15 @@ export function attestations(p: ParsedBuildArgs, env: BuildEnv): Attestations {
 
 export const INDEX_TYPES = new Set(['index', 'index-descriptor']);
 
-export interface AnnotationFlag {
-  use: FlagUse;
-  /** The value as the user wrote it. */
-  raw: string;
-  /** The value after the colon-key fix (`com.example:x=1` → `manifest:com.example:x=1`). */
-  value: string;
-  colonFixed: boolean;
-  /** Parsed with the current grammar; undefined when it does not parse (buildx reports it). */
-  parsed?: Annotation[];
-  /** Written with several types (`index,manifest:k=v`). */
-  multiType: boolean;
-}
-
-/** What buildx says when a type prefix is not even shaped like `type[platform]` (e.g. `com.example`). */
-const NOT_A_TYPE = 'invalid annotation type ';
-
-function tryAnnotation(value: string): Annotation[] | AnnotationSyntaxError {
-  try {
-    return parseAnnotation(value);
-  } catch (error) {
-    if (error instanceof AnnotationSyntaxError) return error;
-    throw error;
-  }
-}
-
 /**
- * Read every `--annotation` flag. A typeless key containing `:` whose prefix cannot be a type
- * (buildx: "invalid annotation type", e.g. `com.example:x=1`) gets an explicit `manifest:` type;
- * a prefix shaped like a type word (`indx:k=v`) is left for buildx to reject ("unknown annotation type").
+ * The tag a pushed name ends up on: BuildKit pushes `NAME:TAG@DIGEST` to NAME:TAG (the digest is
+ * ignored) and `NAME@DIGEST` to no tag at all (undefined). Names that are no reference are kept.
  */
-export function annotationFlags(p: ParsedBuildArgs): AnnotationFlag[] {
-  return uses(p, 'annotation').map((use) => {
-    const raw = use.value ?? '';
-    let value = raw;
-    let colonFixed = false;
-    let parsed = tryAnnotation(raw);
-    if (parsed instanceof AnnotationSyntaxError && parsed.message.startsWith(NOT_A_TYPE)) {
-      const fixed = tryAnnotation(`manifest:${raw}`);
-      if (!(fixed instanceof AnnotationSyntaxError)) {
-        value = `manifest:${raw}`;
-        colonFixed = true;
-        parsed = fixed;
-      }
-    }
-    const eq = raw.indexOf('=');
-    const left = eq === -1 ? raw : raw.slice(0, eq);
-    const colon = left.indexOf(':');
-    const multiType = colon !== -1 && !colonFixed && left.slice(0, colon).includes(',');
-    return { use, raw, value, colonFixed, ...(parsed instanceof AnnotationSyntaxError ? {} : { parsed }), multiType };
-  });
+export function pushedTag(name: string): string | undefined {
+  const ref = tryReference(name);
+  if (!ref || ref.digest === undefined) return name;
+  if (ref.tag === undefined) return undefined;
+  return formatReference({ domain: ref.domain, path: ref.path, tag: ref.tag });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,16 +3,37 @@
  * `annotate`, `retag` and `verify` commands run (src/layout/normalize.ts, src/registry/ops.ts):
  * atomic layout writes, compare-and-swap registry writes, read-back checks.
  */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Docker } from '../exec/docker.js';
 import { OcifixError } from '../errors.js';
 import { normalizeLayout } from '../layout/normalize.js';
 import { annotateIndex, repointTag, verifyTag } from '../registry/ops.js';
 import { atDigest, formatReference, parseReference, tagOnly } from '../registry/reference.js';
-import type { PostStepOps, TagCheck } from './execute.js';
+import type { BuildIO, PostStepOps, TagCheck } from './execute.js';
+
+/** Copy a stream into a file in a new private (0700) temporary directory; the file is 0600. */
+export async function captureStream(stream: NodeJS.ReadableStream): Promise<{ path: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'docker-ocifix-stdin-'));
+  const path = join(dir, 'stdin');
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    await pipeline(stream, createWriteStream(path, { mode: 0o600, flags: 'wx' }));
+  } catch (error) {
+    await remove();
+    throw new OcifixError(`cannot read stdin for the builds (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return { path, remove };
+}
 
 export interface OpsOptions {
-  /** How a follow-up build runs (as `docker buildx ARGS` would); default through `docker buildx`. */
-  runBuildx?: (args: readonly string[], env: Record<string, string>) => Promise<number>;
+  /** How a build runs (as `docker buildx ARGS` would); default through `docker buildx`. */
+  runBuildx?: (args: readonly string[], env: Record<string, string>, io: BuildIO) => Promise<{ exitCode: number; stdout: string }>;
+  /** Our stdin (read by captureStdin). */
+  stdin?: NodeJS.ReadableStream;
   /** `--builder` of the build (imagetools uses it for registry config). */
   builder?: string;
   env: NodeJS.ProcessEnv;
@@ -36,16 +57,18 @@ export function repoAtDigest(ref: string, digest: string): string {
 export function defaultOps(docker: Docker, opts: OpsOptions): PostStepOps {
   const registry = { ...(opts.builder ? { builder: opts.builder } : {}), env: opts.env, ...(opts.log ? { log: opts.log } : {}) };
   return {
-    async buildx(args, env) {
-      if (opts.runBuildx) return opts.runBuildx(args, env);
-      const r = await docker.buildx(args, { stdio: 'inherit', env });
-      return r.exitCode;
+    async buildx(args, env, io) {
+      if (opts.runBuildx) return opts.runBuildx(args, env, io);
+      const r = await docker.buildx(args, { stdio: 'inherit', env, stdout: io.stdout === 'capture' ? 'pipe' : io.stdout, ...(io.stdinFile ? { stdinFile: io.stdinFile } : {}) });
+      return { exitCode: r.exitCode, stdout: r.stdout };
     },
+
+    captureStdin: () => captureStream(opts.stdin ?? process.stdin),
 
     async normalize(path, ref) {
       const report = await normalizeLayout(path, { ref, mode: 'single', cwd: opts.cwd });
       const kept = report.keptRef?.imageName ?? report.keptRef?.refName ?? ref;
-      if (!report.changed) return `already one entry (${kept})`;
+      if (!report.changed) return undefined;
       return `${report.entriesBefore.length} index.json entries → ${report.entriesAfter.length} (${kept})`;
     },
 

@@ -80,15 +80,30 @@ export function parseOcifixOptions(args: readonly string[], env: NodeJS.ProcessE
     return e !== undefined && e !== '' ? { value: e, where: envName } : undefined;
   };
 
-  const ia = pick('ocifix-index-annotations', 'OCIFIX_INDEX_ANNOTATIONS');
-  if (ia) policy.indexAnnotations = check<IndexAnnotationPolicy>(INDEX_POLICIES, ia.value, ia.where);
-  const load = pick('ocifix-load', 'OCIFIX_LOAD');
-  if (load) policy.load = check<LoadStrategy>(LOAD_STRATEGIES, load.value, load.where);
-  const keep = pick('ocifix-keep-tag', 'OCIFIX_KEEP_TAG');
-  if (keep) {
-    if (keep.value === '') throw new UsageError(`${keep.where} needs a tag`);
-    policy.keepTag = keep.value;
-  }
+  /**
+   * A policy value: checked now when given on the command line; from the environment (set once
+   * for every build of a shell or CI job) checked only when a fix reads it, so a bad OCIFIX_LOAD
+   * fails the builds that --load several platforms and no other.
+   */
+  const setPolicy = <K extends keyof Policy>(key: K, option: string, envName: string, read: (value: string, where: string) => Policy[K]): void => {
+    const got = pick(option, envName);
+    if (!got) return;
+    if (got.where.startsWith('--')) {
+      policy[key] = read(got.value, got.where);
+      return;
+    }
+    let value: Policy[K] | undefined;
+    Object.defineProperty(policy, key, {
+      enumerable: true,
+      get: () => (value ??= read(got.value, got.where)),
+    });
+  };
+  setPolicy('indexAnnotations', 'ocifix-index-annotations', 'OCIFIX_INDEX_ANNOTATIONS', (v, w) => check<IndexAnnotationPolicy>(INDEX_POLICIES, v, w));
+  setPolicy('load', 'ocifix-load', 'OCIFIX_LOAD', (v, w) => check<LoadStrategy>(LOAD_STRATEGIES, v, w));
+  setPolicy('keepTag', 'ocifix-keep-tag', 'OCIFIX_KEEP_TAG', (v, w) => {
+    if (v === '') throw new UsageError(`${w} needs a tag`);
+    return v;
+  });
 
   let explain: ExplainFormat | undefined;
   if (values.has('ocifix-explain')) explain = explainValue(values.get('ocifix-explain')!, '--ocifix-explain');

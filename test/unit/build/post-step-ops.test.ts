@@ -12,7 +12,7 @@ vi.mock('../../../src/registry/ops.js', () => ({
   verifyTag: vi.fn(async () => ({ report: { found: true, digest: `sha256:${'c'.repeat(64)}`, problems: [] } })),
 }));
 
-const { annotateTarget, defaultOps, repoAtDigest } = await import('../../../src/plan/ops.js');
+const { annotateTarget, defaultOps, repoAtDigest } = await import('../../../src/build/post-step-ops.js');
 const { parseReference } = await import('../../../src/registry/reference.js');
 
 const D = `sha256:${'a'.repeat(64)}`;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/errors.js';
 import { parseBuildArgs } from '../../../src/buildflags/args.js';
-import { parseOcifixOptions } from '../../../src/plan/options.js';
+import { UsageError } from '../../../src/errors.js';
+import { parseOcifixOptions } from '../../../src/build/options.js';
+import { planBuild } from '../../../src/build/planner.js';
 
 describe('parseOcifixOptions: --ocifix-* out of the build argv, OCIFIX_* underneath', () => {
   const cases: Array<{ args: string[]; env?: Record<string, string>; rest: string[]; want: Record<string, unknown> }> = [
@@ -39,7 +40,20 @@ describe('parseOcifixOptions: --ocifix-* out of the build argv, OCIFIX_* underne
     expect(() => parseOcifixOptions(args, {})).toThrow(message);
   });
 
-  it('a bad environment value names the variable', () => {
-    expect(() => parseOcifixOptions(['.'], { OCIFIX_INDEX_ANNOTATIONS: 'maybe' })).toThrow('for OCIFIX_INDEX_ANNOTATIONS');
+  it('a bad environment value names the variable, when a fix reads it (not before: it is set for every build)', () => {
+    const o = parseOcifixOptions(['.'], { OCIFIX_INDEX_ANNOTATIONS: 'maybe', OCIFIX_LOAD: 'bogus' });
+    expect(() => o.policy.indexAnnotations).toThrow('for OCIFIX_INDEX_ANNOTATIONS');
+    expect(() => o.policy.load).toThrow('invalid value "bogus" for OCIFIX_LOAD: expected one of native, split, cacheonly, error');
+    // the command line is checked at once
+    expect(() => parseOcifixOptions(['--ocifix-load=bogus', '.'], {})).toThrow('for --ocifix-load');
+  });
+
+  it('OCIFIX_LOAD=bogus fails only the builds that --load several platforms', () => {
+    const env = { OCIFIX_LOAD: 'bogus' };
+    const plain = parseOcifixOptions(['--push', '-t', 'r/a', '.'], env);
+    expect(planBuild({ args: plain.rest, env: {}, policy: plain.policy, facts: {}, tempMetadataFile: '/tmp/m' }).kind).toBe('plan');
+    const load = parseOcifixOptions(['--platform', 'linux/amd64,linux/arm64', '--load', '.'], env);
+    const facts = { builder: { name: 's', driver: 'remote', nodes: [] }, daemon: { containerdStore: false, platform: 'linux/amd64' } };
+    expect(() => planBuild({ args: load.rest, env: {}, policy: load.policy, facts, tempMetadataFile: '/tmp/m' })).toThrow(UsageError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliasBuilderEnv, cobraCommandPath, currentContextName, startedThroughAlias } from '../../../src/plan/alias-mode.js';
+import { aliasBuilderEnv, cobraCommandPath, currentContextName, startedThroughAlias } from '../../../src/build/alias-mode.js';
 
 const g = (over: { context?: string; host?: string; config?: string } = {}) => ({ forward: [], debug: false, help: false, ...over });
 const plugin = (path: string, extra: Record<string, string> = {}) => ({

@@ -1,7 +1,7 @@
 /**
  * Runs a BuildPlan: the main buildx build (stdio inherited: buildx's progress and TTY untouched),
  * then the post-build steps in order. The registry and layout work goes through a PostStepOps
- * (src/plan/ops.ts wires the normalize/annotate/retag/verify functions), so this file only
+ * (src/build/post-step-ops.ts wires the normalize/annotate/retag/verify functions), so this file only
  * sequences, reports and cleans up.
  *
  * Exit code: buildx's when it fails (after the failure steps); 0 when every step passed; a failing
@@ -10,6 +10,7 @@
 import { readFile, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { OcifixError } from '../errors.js';
 import { writeFileAtomic } from '../layout/atomic.js';
+import { shortDigest } from '../oci/digest.js';
 import type { BuildPlan, PostStep } from './types.js';
 
 export type TagCheck =
@@ -18,11 +19,21 @@ export type TagCheck =
   /** The tag was elsewhere (`was`, null = missing) and now resolves to the digest. */
   | { state: 'repointed'; was: string | null };
 
+/** Where a build's stdout goes, and what it reads as stdin. */
+export interface BuildIO {
+  /** 'inherit': the user's stdout; 'ignore': dropped; 'capture': returned in `stdout`. */
+  stdout: 'inherit' | 'ignore' | 'capture';
+  /** A file to read as stdin instead of ours. */
+  stdinFile?: string;
+}
+
 export interface PostStepOps {
-  /** `docker [globals] buildx ARGS` with inherited stdio; resolves to the exit code. */
-  buildx(args: readonly string[], env: Record<string, string>): Promise<number>;
-  /** Normalize an OCI layout (dir or tar) in place to one index.json entry named `ref`; returns a summary. */
-  normalize(path: string, ref: string): Promise<string>;
+  /** `docker [globals] buildx ARGS` (stderr and, unless told otherwise, stdout inherited). */
+  buildx(args: readonly string[], env: Record<string, string>, io: BuildIO): Promise<{ exitCode: number; stdout: string }>;
+  /** Read all of our stdin into a private temporary file; returns its path and how to remove it. */
+  captureStdin(): Promise<{ path: string; remove(): Promise<void> }>;
+  /** Normalize an OCI layout (dir or tar) in place to one index.json entry named `ref`; returns a summary, undefined when it was already one entry. */
+  normalize(path: string, ref: string): Promise<string | undefined>;
   /** Add annotations to the index at refs[0]@digest, writing it to every ref; returns the new index's descriptor. */
   annotate(refs: readonly string[], digest: string, annotations: readonly string[]): Promise<IndexDescriptor>;
   /** Problems found when reading `ref` back (empty = the annotations are there). */
@@ -41,8 +52,54 @@ export interface IndexDescriptor {
 export interface ExecuteIO {
   /** A diagnostic line (stderr). */
   say(line: string): void;
+  /** Data for stdout (the held -q output of the main build). */
+  print(text: string): void;
   /** Notices are shown unless quiet. */
   quiet: boolean;
+  /** How long a silent step may run before one line says what it is doing (ms; default 1000). */
+  progressAfterMs?: number;
+}
+
+/** At most this many tag checks run at once. */
+const TAG_CHECK_CONCURRENCY = 4;
+
+/** Run `fn` over `items` with at most `limit` at once; results in input order; the first error wins after all settle. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return out;
+}
+
+/** Rewrite a --iidfile that names `from` to name `to` (atomic, same mode). Returns false when it named something else. */
+export async function rewriteIidFile(path: string, from: string, to: string): Promise<boolean> {
+  let text: string;
+  let mode: number;
+  try {
+    text = await readFile(path, 'utf8');
+    mode = (await stat(path)).mode & 0o7777;
+  } catch (error) {
+    throw new OcifixError(`cannot update ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it still names ${from}, not the annotated index ${to}`);
+  }
+  if (text.trim() !== from) return false;
+  try {
+    await writeFileAtomic(await realpath(path), text.replace(from, to), mode);
+  } catch (error) {
+    throw new OcifixError(`cannot update ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it still names ${from}, not the annotated index ${to}`);
+  }
+  return true;
 }
 
 async function pathState(path: string): Promise<'absent' | 'present'> {
@@ -156,18 +213,27 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
   const before = new Map<string, 'absent' | 'present'>();
   for (const s of failureSteps) if (s.kind === 'remove-empty-output') before.set(s.path, await pathState(s.path));
 
+  let stdin: { path: string; remove(): Promise<void> } | undefined;
   const cleanup = async (): Promise<void> => {
     for (const s of alwaysSteps) if (s.kind === 'remove-temp') await rm(s.path, { force: true }).catch(() => undefined);
+    await stdin?.remove().catch(() => undefined);
   };
 
+  /** The main build's stdout, when held back (-q with an annotate step): printed at the end. */
+  let heldStdout: string | undefined;
   let code: number;
   try {
-    code = await ops.buildx(plan.buildxArgs, plan.buildxEnv);
+    // read once, handed to every build (a follow-up build would otherwise find stdin at EOF)
+    if (plan.stdin === 'shared') stdin = await ops.captureStdin();
+    const main = await ops.buildx(plan.buildxArgs, plan.buildxEnv, { stdout: plan.mainStdout, ...(stdin ? { stdinFile: stdin.path } : {}) });
+    code = main.exitCode;
+    if (plan.mainStdout === 'capture') heldStdout = main.stdout;
   } catch (error) {
     await cleanup();
     throw error;
   }
   if (code !== 0) {
+    if (heldStdout) io.print(heldStdout);
     for (const s of failureSteps) {
       if (s.kind !== 'remove-empty-output' || before.get(s.path) !== 'absent') continue;
       if (await removeIfEmpty(s.path).catch(() => false)) note(`ocifix: removed ${s.path}: the failed build left it empty and it did not exist before`);
@@ -185,52 +251,66 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
     digest = await pushedDigest(plan.metadataFile.path);
     return digest;
   };
+  /** A local file problem must not skip the registry checks that follow: report it, go on, fail at the end. */
+  const softly = async (fn: () => Promise<boolean>): Promise<boolean> => {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof OcifixError)) throw error;
+      io.say(`docker ocifix: ${error.message}`);
+      deferredExit = 1;
+      return false;
+    }
+  };
 
   try {
     for (const step of successSteps) {
       try {
         switch (step.kind) {
           case 'buildx': {
-            note(`ocifix: ${step.why}`);
-            const c = await ops.buildx(step.args, plan.buildxEnv);
-            if (c !== 0) throw new OcifixError(`the main build succeeded, but the follow-up build to ${step.why} failed (exit ${c})`, c);
+            const r = await ops.buildx(step.args, plan.buildxEnv, { stdout: step.stdout, ...(stdin ? { stdinFile: stdin.path } : {}) });
+            if (r.exitCode !== 0) throw new OcifixError(`the main build succeeded, but the follow-up build to ${step.why} failed (exit ${r.exitCode})`, r.exitCode);
             break;
           }
           case 'normalize': {
             const summary = await ops.normalize(step.path, step.ref);
-            note(`ocifix: normalized ${step.path}: ${summary}`);
+            if (summary) note(`ocifix: normalized ${step.path} for crane and skopeo: ${summary}`);
             break;
           }
           case 'annotate': {
             const from = await currentDigest();
             const annotated = await ops.annotate(step.refs, from, step.annotations);
             digest = annotated.digest;
-            let metaNote = '';
-            if (plan.metadataFile && !plan.metadataFile.temporary && digest !== from) {
-              // a local file problem must not skip the registry checks that follow: report it, go on,
-              // and fail the run at the end
-              try {
-                if (await rewriteMetadata(plan.metadataFile.path, from, annotated)) metaNote = `; ${plan.metadataFile.path} now names the annotated index`;
-              } catch (error) {
-                if (!(error instanceof OcifixError)) throw error;
-                io.say(`docker ocifix: ${error.message}`);
-                deferredExit = 1;
-              }
+            const files: string[] = [];
+            if (digest !== from) {
+              if (plan.metadataFile && !plan.metadataFile.temporary && (await softly(() => rewriteMetadata(plan.metadataFile!.path, from, annotated)))) files.push(plan.metadataFile.path);
+              if (plan.iidFile && (await softly(() => rewriteIidFile(plan.iidFile!, from, annotated.digest)))) files.push(plan.iidFile);
+              if (heldStdout !== undefined) heldStdout = heldStdout.split(from).join(annotated.digest);
             }
-            note(`ocifix: added ${step.annotations.join(', ')} to ${step.refs.join(', ')} (index ${from} → ${digest})${metaNote}`);
+            const n = step.annotations.length;
+            note(
+              `ocifix: added ${n} annotation${n === 1 ? '' : 's'} lost in buildx ${step.buildxVersion}'s multi-node merge: index ${shortDigest(digest)}` +
+                (files.length ? ` (also in ${files.join(', ')})` : ''),
+            );
             break;
           }
           case 'verify-annotations': {
-            const problems: string[] = [];
-            for (const ref of step.refs) problems.push(...(await ops.verifyAnnotations(ref, step.annotations)));
+            const problems = (await mapBounded(step.refs, TAG_CHECK_CONCURRENCY, (ref) => ops.verifyAnnotations(ref, step.annotations))).flat();
             if (problems.length > 0) throw new OcifixError(`the pushed index lacks annotations that were asked for: ${problems.join('; ')}`);
             break;
           }
           case 'verify-tags': {
             const want = await currentDigest();
-            for (const ref of step.refs) {
-              const r = await ops.ensureTag(ref, want);
-              if (r.state === 'repointed') io.say(`ocifix: re-pointed ${ref} to ${want} (it was on ${r.was ?? 'nothing'})`);
+            // silent when quick; one line when it takes longer than a moment (many tags, a slow registry)
+            const n = step.refs.length;
+            const timer = setTimeout(() => note(`ocifix: checking that ${n === 1 ? step.refs[0] : `the ${n} tags`} point${n === 1 ? 's' : ''} at ${shortDigest(want)}…`), io.progressAfterMs ?? 1000);
+            try {
+              const checks = await mapBounded(step.refs, TAG_CHECK_CONCURRENCY, async (ref) => ({ ref, check: await ops.ensureTag(ref, want) }));
+              for (const { ref, check } of checks) {
+                if (check.state === 'repointed') io.say(`ocifix: re-pointed ${ref} to ${shortDigest(want)} (it was on ${check.was ? shortDigest(check.was) : 'nothing'})`);
+              }
+            } finally {
+              clearTimeout(timer);
             }
             break;
           }
@@ -239,6 +319,8 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
         }
       } catch (error) {
         if (error instanceof OcifixError) {
+          if (heldStdout) io.print(heldStdout);
+          heldStdout = undefined;
           io.say(`docker ocifix: ${describe(step)}: ${error.message}`);
           return error.exitCode || 1;
         }
@@ -248,5 +330,6 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
   } finally {
     await cleanup();
   }
+  if (heldStdout) io.print(heldStdout);
   return deferredExit;
 }

@@ -64,11 +64,11 @@ export type StepWhen = 'success' | 'failure' | 'always';
 
 export type PostStep =
   /** Another `docker buildx build` (loading one platform into the daemon). */
-  | { kind: 'buildx'; when: 'success'; args: string[]; why: string }
+  | { kind: 'buildx'; when: 'success'; args: string[]; why: string; stdout: 'inherit' | 'ignore' }
   /** `docker ocifix normalize PATH --ref REF` (one index.json entry). */
   | { kind: 'normalize'; when: 'success'; path: string; ref: string; mode: 'single' }
   /** Add index / manifest-descriptor annotations to the pushed index (buildx < 0.16 multi-node merge lost them). */
-  | { kind: 'annotate'; when: 'success'; refs: string[]; annotations: string[] }
+  | { kind: 'annotate'; when: 'success'; refs: string[]; annotations: string[]; buildxVersion: string }
   /** Read the pushed index back and check annotations are really there. */
   | { kind: 'verify-annotations'; when: 'success'; refs: string[]; annotations: string[] }
   /** Every tag must resolve to the pushed digest; re-point the ones that do not. */
@@ -87,8 +87,20 @@ export interface BuildPlan {
   notices: string[];
   /** Steps after the main build, in order. */
   postSteps: PostStep[];
+  /**
+   * The main build's stdout: the user's ('inherit'); dropped ('ignore': with -q, a later build
+   * prints the loaded image's ID); or held and printed after the post-build steps with the digest
+   * they wrote in place of buildx's ('capture': -q and an annotate step).
+   */
+  mainStdout: 'inherit' | 'ignore' | 'capture';
+  /** 'shared': the builds read stdin (`-f -`, context `-`): it is read once and given to each. */
+  stdin: 'inherit' | 'shared';
+  /** The user's --iidfile, rewritten to the annotated index's digest after an annotate step. */
+  iidFile?: string;
   /** The metadata file the main build writes (the user's or ocifix's temporary one), when the plan reads it. */
   metadataFile?: { path: string; temporary: boolean };
+  /** The ids of the fixes that changed this build (src/build/fixes/), in FIXES order. */
+  fixes: string[];
   /** The probes that ran (those with an entry in `facts`), in the fixed order buildx-version, builder, daemon; shown by explain's JSON. */
   probesUsed: ProbeName[];
   /** The facts the probes gave (for explain). */

@@ -14,13 +14,14 @@ import { aliasBuilderEnv } from './alias-mode.js';
 import { explainJson, explainText } from './explain.js';
 import { parseOcifixOptions } from './options.js';
 import { planBuild } from './planner.js';
+import type { BuildIO } from './execute.js';
 import type { BuildPlan } from './types.js';
 import { Probes } from '../probe/probes.js';
 
 /** Plenty: each round adds at least one probe and there are three. */
 const MAX_PLAN_ROUNDS = 5;
 
-export type BuildContext = Pick<OcifixContext, 'stdout' | 'stderr' | 'env' | 'cwd' | 'globals' | 'runner' | 'docker'>;
+export type BuildContext = Pick<OcifixContext, 'stdin' | 'stdout' | 'stderr' | 'env' | 'cwd' | 'globals' | 'runner' | 'docker'>;
 
 /** Runs the build and returns its exit code, or 'help' when the arguments ask for help. */
 export async function runBuild(ctx: BuildContext, args: readonly string[], command: 'build' | 'b'): Promise<number | 'help'> {
@@ -54,13 +55,14 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
   }
   // A buildx version probe already proved buildx runs: only look for the plugin file.
   const plugin = typeof probes.facts.buildxVersion === 'string' ? findPlugin('buildx', ctx.env, ctx.globals.config) : await ensureBuildx(ctx.docker, ctx.env, ctx.globals.config);
-  const runBuildx = (a: readonly string[], env: Record<string, string>) => startBuildx(ctx, plugin, a, { ...alias, ...env });
-  if (plan.passthrough) return runBuildx(plan.buildxArgs, {});
+  const runBuildx = (a: readonly string[], env: Record<string, string>, io: BuildIO = { stdout: 'inherit' }) => startBuildx(ctx, plugin, a, { ...alias, ...env }, io);
+  if (plan.passthrough) return (await runBuildx(plan.buildxArgs, {})).exitCode;
 
-  const [{ executePlan }, { defaultOps }] = await Promise.all([import('./execute.js'), import('./ops.js')]);
+  const [{ executePlan }, { defaultOps }] = await Promise.all([import('./execute.js'), import('./post-step-ops.js')]);
   const builder = lastValue(parsed, 'builder') || alias['BUILDX_BUILDER'];
   const ops = defaultOps(ctx.docker, {
     runBuildx,
+    stdin: ctx.stdin,
     ...(builder ? { builder } : {}),
     env: ctx.env,
     cwd: ctx.cwd,
@@ -68,7 +70,7 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
       if (ctx.globals.debug) say(line);
     },
   });
-  return executePlan(plan, ops, { say, quiet: opts.quiet });
+  return executePlan(plan, ops, { say, print: (text) => ctx.stdout.write(text), quiet: opts.quiet });
 }
 
 /**
@@ -80,11 +82,15 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
  * reaches buildx as a signal from us instead of through docker's plugin socket. Otherwise, or
  * with OCIFIX_BUILDX_VIA_DOCKER=1, it goes through `docker buildx`.
  */
-async function startBuildx(ctx: BuildContext, plugin: string | undefined, args: readonly string[], env: Record<string, string>): Promise<number> {
-  if (!plugin || ctx.env['OCIFIX_BUILDX_VIA_DOCKER'] === '1') return (await ctx.docker.buildx(args, { stdio: 'inherit', env })).exitCode;
-  const r = await ctx.runner.run(plugin, [...ctx.globals.forward, 'buildx', ...args], {
-    stdio: 'inherit',
-    env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: ctx.docker.executable, DOCKER_CLI_PLUGIN_SOCKET: undefined },
-  });
-  return r.exitCode;
+async function startBuildx(ctx: BuildContext, plugin: string | undefined, args: readonly string[], env: Record<string, string>, io: BuildIO): Promise<{ exitCode: number; stdout: string }> {
+  const streams = { stdout: io.stdout === 'capture' ? ('pipe' as const) : io.stdout, ...(io.stdinFile ? { stdinFile: io.stdinFile } : {}) };
+  const r =
+    !plugin || ctx.env['OCIFIX_BUILDX_VIA_DOCKER'] === '1'
+      ? await ctx.docker.buildx(args, { stdio: 'inherit', env, ...streams })
+      : await ctx.runner.run(plugin, [...ctx.globals.forward, 'buildx', ...args], {
+          stdio: 'inherit',
+          env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: ctx.docker.executable, DOCKER_CLI_PLUGIN_SOCKET: undefined },
+          ...streams,
+        });
+  return { exitCode: r.exitCode, stdout: r.stdout };
 }

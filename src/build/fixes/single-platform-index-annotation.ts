@@ -1,0 +1,125 @@
+/**
+ * single-platform-index-annotation — `--annotation index:…` on a build whose image is a single
+ * manifest fails (BuildKit: "index annotations not supported for single platform export").
+ * The image becomes an index through `--build-arg BUILDKIT_MULTI_PLATFORM=1`, or (policy
+ * manifest-only, or where that cannot work) the index annotations are dropped and the manifest
+ * ones kept. Where no index can be stored at all — the docker driver or --load on the classic
+ * image store, a docker tarball — buildx fails the same way and BUILDKIT_MULTI_PLATFORM cannot
+ * help: the index annotations are dropped. Policy fail refuses instead.
+ */
+import { parseBoolValue } from '../../buildflags/args.js';
+import { editOutput, formatOutput, outputAnnotations } from '../../buildflags/outputs.js';
+import { INDEX_TYPES } from '../derive.js';
+import { multiPlatformDisabled, multiPlatformForced, type BuildRequest, type RequestOutput } from '../request.js';
+import type { Fix } from './fix.js';
+
+const ID = 'single-platform-index-annotation';
+const IMAGE_TYPES = new Set(['image', 'oci', 'docker']);
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function quoteList(xs: readonly string[], max = 2): string {
+  const shown = xs.slice(0, max).join(', ');
+  return xs.length > max ? `${shown} and ${xs.length - max} more` : shown;
+}
+
+function isIndexAttr(key: string): boolean {
+  return /^annotation-(index|index-descriptor)(\[|\.)/.test(key);
+}
+
+function label(a: { type: string; key: string }): string {
+  return a.type ? `${a.type}:${a.key}` : a.key;
+}
+
+/** The index annotations (flags and the output's own attributes) an export would carry. */
+function indexAnnotationsOf(r: BuildRequest, o: RequestOutput): string[] {
+  if (!IMAGE_TYPES.has(o.type)) return [];
+  const flags = r.annotations.flatMap((a) => a.parsed ?? []);
+  return unique([...flags.filter((a) => INDEX_TYPES.has(a.type)).map(label), ...outputAnnotations(o.entry).filter((a) => INDEX_TYPES.has(a.type)).map(label)]);
+}
+
+/** Does this export produce an image index by itself (several platforms, attestations, the flag)? */
+function producesIndex(r: BuildRequest, o: RequestOutput): boolean {
+  if (multiPlatformForced(r) || r.platforms.length > 1 || r.attestations.explicit.length > 0) return true;
+  const inline = o.entry.attrs['attestation-inline'];
+  const inlineOff = inline !== undefined && parseBoolValue(inline) === false;
+  const inlineOn = inline !== undefined && parseBoolValue(inline) === true;
+  if (o.type === 'image' && r.attestations.defaultProvenance && !inlineOff) return true;
+  return inlineOn && r.attestations.defaultProvenance;
+}
+
+export const singlePlatformIndexAnnotation: Fix = {
+  id: ID,
+  title: 'index annotations on a single-platform build',
+  help:
+    'Adds --build-arg BUILDKIT_MULTI_PLATFORM=1 so the image is an index that can carry them (--ocifix-index-annotations: force-index, the default; manifest-only drops them; fail refuses). Where no index can be stored (the docker driver or --load on the classic image store, a docker tarball) they are dropped.',
+  reads: ['load'],
+  writes: ['indexAnnotationsDropped'],
+
+  apply(r, d, facts, { policy }) {
+    const flagIndex = r.annotations.some((a) => (a.parsed ?? []).some((x) => INDEX_TYPES.has(x.type)));
+    if (!flagIndex && !r.outputs.some((o) => outputAnnotations(o.entry).some((a) => INDEX_TYPES.has(a.type)))) return;
+    const b = facts.builder();
+    if (!b) return;
+    const mainOutputs = d.mainOutputs(r.outputs);
+    let candidates = mainOutputs;
+    if (candidates.length === 0 && !d.decision('load') && b.driver === 'docker') {
+      // the docker driver loads into its daemon when no output is given
+      candidates = [{ origin: 'load', entry: { type: 'docker', attrs: {}, fields: [], bare: false }, type: 'docker', push: false, load: true, tar: true, stdout: false, names: r.tags }];
+    }
+    const single: string[] = [];
+    const noIndexStore: string[] = [];
+    let annos: string[] = [];
+    for (const o of candidates) {
+      const ia = indexAnnotationsOf(r, o);
+      if (ia.length === 0) continue;
+      const viaDaemon = o.load || b.driver === 'docker';
+      let classic = o.type === 'docker' && o.dest !== undefined;
+      if (!classic && viaDaemon) {
+        const daemon = facts.daemon();
+        if (!daemon) continue;
+        classic = !daemon.containerdStore;
+      }
+      const where = o.origin === 'output' ? `--output ${o.raw ?? formatOutput(o.entry)}` : `--${o.origin}`;
+      if (classic) noIndexStore.push(o.type === 'docker' && o.dest !== undefined ? `${where} (a docker tarball)` : `${where} (${b.driver === 'docker' ? 'docker driver, ' : ''}daemon without the containerd image store)`);
+      else if (!producesIndex(r, o)) single.push(where);
+      else continue;
+      annos = unique([...annos, ...ia]);
+    }
+    if (single.length + noIndexStore.length === 0) return;
+    const listed = quoteList(annos.map((a) => `--annotation ${a}`));
+    const localOrTar = mainOutputs.some((o) => o.type === 'local' || o.type === 'tar');
+    if (policy.indexAnnotations === 'fail') {
+      d.refuse(
+        noIndexStore.length
+          ? `index annotations (${listed}) cannot be stored by ${noIndexStore.join(', ')}: it holds no image index (--ocifix-index-annotations=fail)`
+          : `index annotations (${listed}) on a single-platform export (${single.join(', ')}): buildx would fail with "index annotations not supported for single platform export" (--ocifix-index-annotations=fail; force-index or manifest-only make it build)`,
+      );
+      return;
+    }
+    if (policy.indexAnnotations === 'force-index' && noIndexStore.length === 0 && !multiPlatformDisabled(r) && !localOrTar) {
+      d.edit({ op: 'add-build-arg', key: 'BUILDKIT_MULTI_PLATFORM', value: '1' });
+      d.notice('ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index');
+      return;
+    }
+    const why = noIndexStore.length
+      ? noIndexStore.some((x) => x.endsWith('(a docker tarball)'))
+        ? 'a docker tarball holds no image index'
+        : 'the classic image store holds no image index'
+      : policy.indexAnnotations === 'manifest-only'
+        ? 'one-manifest image (--ocifix-index-annotations=manifest-only)'
+        : multiPlatformDisabled(r)
+          ? `one-manifest image (BUILDKIT_MULTI_PLATFORM=${r.multiPlatform})`
+          : 'an image index would also change the local/tar output';
+    const what = annos.length === 1 && annos[0]!.length <= 32 ? `--annotation ${annos[0]}` : `${annos.length} index annotation${annos.length === 1 ? '' : 's'}`;
+    d.notice(`ocifix: dropped ${what}: ${why}`);
+    d.decide('indexAnnotationsDropped', true, ID);
+    // the index attributes of the outputs go too (the flags: annotation-edits.ts, with the grammar)
+    for (const o of mainOutputs) {
+      if (o.origin !== 'output' || !Object.keys(o.entry.attrs).some(isIndexAttr)) continue;
+      d.edit({ op: 'set-output', id: o.id!, value: formatOutput(editOutput(o.entry, { remove: isIndexAttr })) });
+    }
+  },
+};
