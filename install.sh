@@ -4,6 +4,7 @@
 #   ./install.sh --binary PATH      install an already built binary
 #   ./install.sh --system           install to /usr/local/lib/docker/cli-plugins (all users)
 #   ./install.sh --uninstall [--system]
+#   ./install.sh --alias            also alias `docker build` to ocifix (docker ocifix setup --alias)
 # The user directory is ${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins. Running it again is safe.
 set -euo pipefail
 
@@ -11,13 +12,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 binary=""
 system=0
 uninstall=0
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+alias=0
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) [ $# -ge 2 ] || { echo "install.sh: --binary needs a path" >&2; exit 2; }; binary=$2; shift 2 ;;
     --binary=*) binary=${1#--binary=}; shift ;;
     --system) system=1; shift ;;
     --uninstall) uninstall=1; shift ;;
+    --alias) alias=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown option '$1' (see ./install.sh --help)" >&2; exit 2 ;;
   esac
@@ -47,9 +50,14 @@ mv -f "$tmp" "$target"
 trap - EXIT
 echo "installed $target"
 
-# Check the result through the docker CLI itself when it is there, else run the binary.
+# Check the result through the docker CLI itself when it is there, else run the binary; then show
+# what ocifix will do on this machine (`docker ocifix doctor` always exits 0).
 if command -v docker >/dev/null 2>&1; then
-  if [ "$system" = 1 ]; then docker ocifix version; else DOCKER_CONFIG=${DOCKER_CONFIG:-$HOME/.docker} docker ocifix version; fi
+  if [ "$system" = 1 ]; then ocifix=(docker ocifix); else ocifix=(env "DOCKER_CONFIG=${DOCKER_CONFIG:-$HOME/.docker}" docker ocifix); fi
 else
-  "$target" version
+  ocifix=("$target")
 fi
+"${ocifix[@]}" version
+if [ "$alias" = 1 ]; then "${ocifix[@]}" setup --alias; fi
+echo
+"${ocifix[@]}" doctor

@@ -36,6 +36,9 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   define: { __OCIFIX_VERSION__: JSON.stringify(pkg.version) },
+  // jsonc-parser's `main` is a UMD build whose factory requires './impl/…' at run time, which a
+  // bundle cannot resolve: bundle its ESM build instead (same code).
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   logLevel: 'warning',
 });
 console.error(`bundle: ${bundle} (${Date.now() - started} ms)`);

@@ -14,6 +14,7 @@ import { ensureBuildx } from './exec/buildx-lookup.js';
 import { Docker } from './exec/docker.js';
 import { ExecaRunner, signalNumber, type Runner } from './exec/runner.js';
 import { Cancellation } from './exec/signals.js';
+import { aliasBuilderEnv } from './build/alias-mode.js';
 import { splitInvocation, type DockerGlobals } from './globalflags.js';
 
 const HELP_WORDS = ['-h', '--help', 'help'];
@@ -27,7 +28,8 @@ export interface Streams {
 
 async function forwardToBuildx(args: string[], ctx: OcifixContext): Promise<number> {
   await ensureBuildx(ctx.docker, ctx.env, ctx.globals.config);
-  const r = await ctx.docker.buildx(args, { stdio: 'inherit' });
+  // `docker builder …`/`docker bake` through aliases.builder: the builder docker itself would select
+  const r = await ctx.docker.buildx(args, { stdio: 'inherit', env: aliasBuilderEnv(ctx.env, ctx.globals, undefined) });
   return r.exitCode;
 }
 
@@ -76,18 +78,8 @@ async function dispatch(invocation: ReturnType<typeof splitInvocation>, ctx: Oci
   };
   switch (invocation.kind) {
     case 'complete': {
-      const [first = '', ...rest] = invocation.args;
-      if (rest.length === 0) {
-        for (const w of COMMAND_WORDS) if (!w.startsWith('-') && w.startsWith(first)) ctx.stdout.write(`${w}\n`);
-        ctx.stdout.write(':4\n');
-        return 0;
-      }
-      if (COMMAND_WORDS.has(first) && !BUILD_WORDS.includes(first)) {
-        ctx.stdout.write(':0\n');
-        return 0;
-      }
-      // buildx's own commands, and build (which takes exactly buildx's flags): buildx completes them
-      return (await ctx.docker.run(['__complete', 'buildx', ...invocation.args], { stdio: 'inherit' })).exitCode;
+      const { complete } = await import('./complete/run.js');
+      return complete(invocation.args, ctx);
     }
     case 'help': {
       const [topic] = invocation.topic;

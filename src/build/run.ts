@@ -10,6 +10,7 @@ import { boolValue, lastValue } from '../buildflags/args.js';
 import type { OcifixContext } from '../cli/context.js';
 import { ensureBuildx, findPlugin } from '../exec/buildx-lookup.js';
 import { makePrivateTempDir } from '../exec/private-temp.js';
+import { aliasBuilderEnv } from './alias-mode.js';
 import { explainJson, explainText } from './explain.js';
 import { parseOcifixOptions } from './options.js';
 import { planBuild } from './planner.js';
@@ -31,7 +32,9 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
   const parsed = opts.parsed;
   if (boolValue(parsed, 'help') === true && parsed.error === undefined) return 'help';
 
-  const probes = new Probes(ctx.docker, lastValue(parsed, 'builder') || undefined);
+  // started as `docker build` through aliases.builder: select the builder docker build would
+  const alias = aliasBuilderEnv(ctx.env, ctx.globals, lastValue(parsed, 'builder') || undefined);
+  const probes = new Probes(ctx.docker, lastValue(parsed, 'builder') || alias['BUILDX_BUILDER']);
   const settle = async (tempMetadataFile: string): Promise<BuildPlan> => {
     for (let round = 0; round < MAX_PLAN_ROUNDS; round++) {
       const r = planBuild({ args: opts.rest, parsed, command, env: ctx.env, policy: opts.policy, facts: probes.facts, tempMetadataFile });
@@ -56,11 +59,11 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
   }
   // A buildx version probe already proved buildx runs: only look for the plugin file.
   const plugin = typeof probes.facts.buildxVersion === 'string' ? findPlugin('buildx', ctx.env, ctx.globals.config) : await ensureBuildx(ctx.docker, ctx.env, ctx.globals.config);
-  const runBuildx = (a: readonly string[], env: Record<string, string>, io: BuildIO = { stdout: 'inherit' }) => startBuildx(ctx, plugin, a, env, io);
+  const runBuildx = (a: readonly string[], env: Record<string, string>, io: BuildIO = { stdout: 'inherit' }) => startBuildx(ctx, plugin, a, { ...alias, ...env }, io);
   if (plan.passthrough) return (await runBuildx(plan.buildxArgs, {})).exitCode;
 
   const [{ executePlan }, { defaultOps }] = await Promise.all([import('./execute.js'), import('./post-step-ops.js')]);
-  const builder = lastValue(parsed, 'builder');
+  const builder = lastValue(parsed, 'builder') || alias['BUILDX_BUILDER'];
   const ops = defaultOps(ctx.docker, {
     runBuildx,
     stdin: ctx.stdin,

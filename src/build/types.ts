@@ -13,6 +13,8 @@ export interface BuilderNode {
   configured: string[];
   /** Every platform the node reports. */
   platforms: string[];
+  /** The node's BuildKit version as reported (`BuildKit version:`, older buildx `Buildkit:`). */
+  buildkit?: string;
 }
 
 export interface BuilderFacts {

@@ -15,6 +15,8 @@ export const COMMAND_LOADERS: ReadonlyArray<{ words: readonly string[]; load: ()
   { words: ['annotate'], load: async () => (await import('./annotate.js')).AnnotateCommand },
   { words: ['retag'], load: async () => (await import('./retag.js')).RetagCommand },
   { words: ['verify'], load: async () => (await import('./verify.js')).VerifyCommand },
+  { words: ['setup'], load: async () => (await import('./setup.js')).SetupCommand },
+  { words: ['doctor'], load: async () => (await import('./doctor.js')).DoctorCommand },
 ];
 
 /** The first words that select one of ocifix's own commands; anything else goes to buildx. */

@@ -46,6 +46,7 @@ export function parseBuildxInspect(stdout: string): BuilderFacts | undefined {
       node = { name: value, configured: [], platforms: [] };
       nodes.push(node);
     } else if (node && key === 'Endpoint') node.endpoint = value;
+    else if (node && (key === 'BuildKit version' || key === 'Buildkit') && value) node.buildkit = value;
     else if (node && key === 'Platforms') {
       for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
         const star = raw.endsWith('*');

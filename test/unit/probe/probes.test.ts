@@ -56,11 +56,12 @@ describe('probe parsers', () => {
           endpoint: 'unix:///tmp/ocifix-test-stack/bk-a/buildkitd.sock',
           configured: ['linux/amd64'],
           platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/amd64/v4', 'linux/386'],
+          buildkit: 'v0.32.2',
         },
-        { name: 'multi-arm64', endpoint: 'unix:///tmp/ocifix-test-stack/bk-b/buildkitd.sock', configured: ['linux/arm64'], platforms: ['linux/arm64', 'linux/amd64', 'linux/amd64/v2', 'linux/386'] },
+        { name: 'multi-arm64', endpoint: 'unix:///tmp/ocifix-test-stack/bk-b/buildkitd.sock', configured: ['linux/arm64'], platforms: ['linux/arm64', 'linux/amd64', 'linux/amd64/v2', 'linux/386'], buildkit: 'v0.32.2' },
       ],
     });
-    expect(parseBuildxInspect(INSPECT_DOCKER)).toEqual({ name: 'dockerd', driver: 'docker', nodes: [{ name: 'dockerd', endpoint: 'dockerd', configured: [], platforms: ['linux/amd64', 'linux/386'] }] });
+    expect(parseBuildxInspect(INSPECT_DOCKER)).toEqual({ name: 'dockerd', driver: 'docker', nodes: [{ name: 'dockerd', endpoint: 'dockerd', configured: [], platforms: ['linux/amd64', 'linux/386'], buildkit: 'v0.8+unknown' }] });
     expect(parseBuildxInspect('garbage')).toBeUndefined();
   });
 
