@@ -1,7 +1,8 @@
 /**
  * Cancellation, as the docker CLI expects of a plugin:
- *  - DOCKER_CLI_PLUGIN_SOCKET (docker ≥ 25): connect to it; EOF on it means "cancel". On Linux the
- *    address is abstract: a leading '@' becomes '\0'. The CLI uses it when its stdout is not a TTY.
+ *  - DOCKER_CLI_PLUGIN_SOCKET (docker ≥ 25): connect to it; EOF on it means "cancel". The address
+ *    per OS (abstract on Linux, a path on macOS, unreachable from Node on Windows) is
+ *    pluginSocketPath in src/os/host.ts. The CLI uses it when its stdout is not a TTY.
  *  - SIGINT/SIGTERM reach us directly (a terminal's Ctrl-C, or a `kill`).
  * What reaches the running child:
  *  - Ctrl-C on a terminal is delivered by the kernel to the whole foreground process group, child
@@ -15,6 +16,7 @@
  * child's.
  */
 import { connect, type Socket } from 'node:net';
+import { pluginSocketPath } from '../os/host.js';
 
 interface Killable {
   kill(signal?: NodeJS.Signals): boolean;
@@ -45,9 +47,8 @@ export class Cancellation {
   install(env: NodeJS.ProcessEnv): void {
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
-    const addr = env['DOCKER_CLI_PLUGIN_SOCKET'];
-    if (addr) {
-      const path = addr.startsWith('@') ? `\0${addr.slice(1)}` : addr;
+    const path = pluginSocketPath(process.platform, env['DOCKER_CLI_PLUGIN_SOCKET']);
+    if (path) {
       const socket = connect({ path });
       socket.on('error', () => undefined); // old or absent CLI listener: nothing to cancel through
       socket.on('end', () => this.cancel('SIGTERM', false));
