@@ -10,7 +10,7 @@ export OCIFIX_TOOLS_DIR ?= $(HOME)/.cache/docker-ocifix/tools
 
 SOURCES := $(shell find src -name '*.ts') scripts/build.mjs package.json
 
-.PHONY: fix-table deps binary bundle typecheck unit test test-unit test-integration test-e2e bench install uninstall clean stack-up stack-down
+.PHONY: fix-table deps binary binaries-ci release bundle typecheck unit test test-unit test-integration test-e2e test-release bench install uninstall clean stack-up stack-down
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -26,21 +26,48 @@ binary: dist/docker-ocifix
 dist/docker-ocifix: node_modules/.package-lock.json $(SOURCES)
 	node scripts/build.mjs
 
+# The binaries CI builds and tests: linux-x64 (= dist/docker-ocifix) and linux-arm64 (run under
+# qemu-user by test/e2e/binaries). Host Node binaries are pinned in scripts/release-hosts.json and
+# fetched into ~/.cache/docker-ocifix/node-hosts, not by npm ci.
+RELEASE_INPUTS := dist/docker-ocifix scripts/release.mjs scripts/sea.mjs scripts/release-hosts.json
+binaries-ci: dist/docker-ocifix-linux-arm64
+
+dist/docker-ocifix-linux-arm64: $(RELEASE_INPUTS)
+	scripts/release-tools qemu >/dev/null
+	scripts/release-tools file >/dev/null
+	node scripts/release.mjs --targets linux-x64,linux-arm64
+
+# All five release binaries + dist/SHA256SUMS (macOS ones re-signed ad hoc with rcodesign, built
+# once into ~/.cache/docker-ocifix/tools: ~15 min the first time). Not on the CI path: see test-release.
+release: binary
+	scripts/release-tools file >/dev/null
+	scripts/release-tools rcodesign >/dev/null
+	node scripts/release.mjs
+
+# The release binaries checked structurally (all five) plus the linux-arm64 one run under qemu.
+test-release: release
+	scripts/release-tools qemu >/dev/null
+	scripts/test-env up
+	@status=0; OCIFIX_RELEASE_TARGETS=linux-x64,linux-arm64,darwin-x64,darwin-arm64,windows-x64 \
+	  vitest run --project binaries --project e2e test/binaries test/e2e/binaries || status=$$?; \
+	  scripts/test-env down; exit $$status
+
 typecheck: deps
 	tsc -p tsconfig.json
 
-# Everything: types, unit, the built binary through the real docker CLI, and e2e on the real stack.
-test: typecheck binary
+# Everything: types, unit, the built binaries through the real docker CLI (linux-x64) and qemu
+# (linux-arm64), and e2e on the real stack.
+test: typecheck binary binaries-ci
 	scripts/test-env up
 	@status=0; vitest run || status=$$?; scripts/test-env down; exit $$status
 
 test-unit: deps
 	vitest run --project unit
 
-test-integration: binary
+test-integration: binary binaries-ci
 	vitest run --project integration
 
-test-e2e: binary
+test-e2e: binary binaries-ci
 	scripts/test-env up
 	@status=0; vitest run --project e2e || status=$$?; scripts/test-env down; exit $$status
 

