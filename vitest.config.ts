@@ -8,6 +8,7 @@ const define = { __OCIFIX_VERSION__: JSON.stringify(pkg.version) };
 //  unit        pure domain modules and in-process commands (no processes, no network)
 //  integration the BUILT binary driven through the real docker CLI (make binary first)
 //  e2e         the real stack from scripts/test-env (registry, buildkitd x2, buildx, dockerd, skopeo, crane)
+//  matrix      only with OCIFIX_MATRIX=1 (`make test-matrix`): pitfall × buildx version on `up --matrix`
 export default defineConfig({
   define,
   test: {
@@ -25,6 +26,22 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      // `make test-matrix` only (OCIFIX_MATRIX=1): every buildx version of `scripts/test-env up --matrix`
+      ...(process.env.OCIFIX_MATRIX === '1'
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'matrix',
+                include: ['test/matrix/**/*.test.ts'],
+                testTimeout: 300_000,
+                hookTimeout: 300_000,
+                fileParallelism: false,
+                sequence: { concurrent: false },
+              },
+            },
+          ]
+        : []),
       {
         extends: true,
         test: {
