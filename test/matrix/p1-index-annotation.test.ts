@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeResult, docker, fixture, readLayoutIndex, readLayoutJson, requireStack, workDir } from '../e2e/helpers/stack.js';
-import { before, begin, errorLine, matrix, matrixVersions, notices, ocifixBuild, ok, rawBuild, record, type MatrixStack } from './helpers.js';
+import { before, begin, capture, errorLine, matrix, matrixVersions, notices, ocifixBuild, ok, rawBuild, record, type MatrixStack } from './helpers.js';
 
 const ERR = 'index annotations not supported for single platform export';
 const ANNOTATION = 'index:org.example.ocifix=p1';
@@ -23,6 +23,7 @@ describe.each(matrixVersions())('pitfall 1 (index annotation, one platform), bui
     const r = await rawBuild(v, ['--builder', 'single', '--annotation', ANNOTATION, '-o', `type=oci,dest=${rawDest},tar=false`, fixture('scratch')]);
     expect(r.exitCode, describeResult(r)).not.toBe(0);
     expect(errorLine(r)).toMatch(new RegExp(`^(failed to build: )?failed to solve: ${ERR}$`));
+    capture(v, 'p1-oci-single-platform.stderr-error.txt', `${errorLine(r)}\n`);
 
     const dest = join(workDir('mx1-fix'), 'layout');
     const o = await ocifixBuild(v, ['--builder', 'single', '--annotation', ANNOTATION, '-o', `type=oci,dest=${dest},tar=false`, fixture('scratch')]);
@@ -42,6 +43,7 @@ describe.each(matrixVersions())('pitfall 1 (index annotation, one platform), bui
     const tag = `ocifix-mx1:raw-${v}-${Date.now()}`;
     const r = await rawBuild(v, ['--builder', 'dockerd', '--annotation', ANNOTATION, '-t', tag, fixture('scratch')], { env });
     const refuses = !before(v, '0.28.0');
+    capture(v, 'p1-docker-driver-classic.txt', `exit ${r.exitCode}\n${errorLine(r)}\n`);
     let raw: string;
     if (refuses) {
       expect(r.exitCode, describeResult(r)).not.toBe(0);

@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OciIndexJson } from '../e2e/helpers/stack.js';
+import { readFileSync } from 'node:fs';
 import { crane, describeResult, extractTar, fixture, readLayoutIndex, ref, requireStack, skopeo, uniqueRepo, workDir } from '../e2e/helpers/stack.js';
-import { before, begin, matrix, matrixVersions, notices, ocifixBuild, ok, rawBuild, record, type MatrixStack } from './helpers.js';
+import { before, begin, capture, matrix, matrixVersions, notices, ocifixBuild, ok, rawBuild, record, type MatrixStack } from './helpers.js';
 
 const TAGS = ['-t', 'ocifix-mx3:v1', '-t', 'ocifix-mx3:latest'];
 const PLATFORMS = ['--platform', 'linux/amd64,linux/arm64'];
@@ -50,6 +51,7 @@ describe.each(matrixVersions())('pitfall 3 (type=oci, two tags), buildx %s', (v)
     const r = await rawBuild(v, ['--builder', 'single', ...PLATFORMS, ...TAGS, '-o', `type=oci,dest=${rawDest},tar=false`, fixture('scratch')]);
     ok(r);
     const rawIdx = await readLayoutIndex(rawDest);
+    capture(v, 'p3-oci-dir-2-tags.index.json', readFileSync(join(rawDest, 'index.json'), 'utf8'));
     let raw: string;
     if (perTag) {
       expect(refNames(rawIdx)).toEqual(['v1', 'latest']);
@@ -84,6 +86,7 @@ describe.each(matrixVersions())('pitfall 3 (type=oci, two tags), buildx %s', (v)
       const r = await rawBuild(v, ['--builder', builder, ...PLATFORMS, ...TAGS, '-o', `type=oci,dest=${rawDest}`, fixture('scratch')]);
       ok(r);
       const rawIdx = await readLayoutIndex(rawDest);
+      capture(v, `p3-oci-tar-2-tags-buildkit-${bk}.index.json`, `${JSON.stringify(rawIdx)}\n`);
       expect(refNames(rawIdx)).toEqual(['v1', 'latest']);
       const sk = await skopeo(['inspect', '--raw', `oci-archive:${rawDest}`]);
       expect(sk.stderr).toContain('more than one image in oci, choose an image');

@@ -5,7 +5,7 @@
 // tag ends on the index either way; ocifix checks every tag against the pushed digest.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeResult, fixture, getManifest, ref, requireStack, uniqueRepo } from '../e2e/helpers/stack.js';
-import { before, begin, ctdDriver, matrix, matrixVersions, notices, ocifixBuild, ok, rawBuild, record, type MatrixStack } from './helpers.js';
+import { before, begin, capture, ctdDriver, matrix, matrixVersions, notices, ocifixBuild, ok, rawBuild, record, type MatrixStack } from './helpers.js';
 
 const PLATFORMS = ['--platform', 'linux/amd64,linux/arm64'];
 let m: MatrixStack;
@@ -24,6 +24,7 @@ describe.each(matrixVersions())('pitfall 5 (docker driver + containerd store, --
     const dd = ctdDriver();
     const r = await rawBuild(v, [...dd.builder, ...PLATFORMS, '--push', '-t', ref(rawRepo), fixture('scratch')], { globals: dd.globals });
     ok(r);
+    capture(v, 'p5-docker-driver-push.pushing-lines.txt', `${r.stderr.split('\n').filter((l) => /pushing|exporting manifest list/.test(l)).map((l) => l.replace(/^#\d+ /, '').replace(/ [\d.]+s( done)?$/, '')).join('\n')}\n`);
     expect(/pushing .* with docker/.test(r.stderr), describeResult(r)).toBe(twice);
     const rawTag = await getManifest(rawRepo, 'v1');
     expect(rawTag.mediaType).toBe('application/vnd.oci.image.index.v1+json');
