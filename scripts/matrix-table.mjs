@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Prints the version × pitfall table of `make test-matrix` from build/matrix/results.jsonl
 // (written by test/matrix/*.test.ts): one block per pitfall, one row per buildx version,
-// "raw buildx → docker ocifix build". A cell whose check started but never recorded is FAILED.
+// "raw buildx → docker ocifix build" (--markdown: one table, versions with the same outcome merged).
+// A cell whose check started but never recorded is FAILED.
 //   node scripts/matrix-table.mjs [results.jsonl] [--markdown]
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -23,19 +24,25 @@ const pitfalls = [...new Set([...cells.values()].map((c) => c.pitfall))].sort();
 const versions = [...new Set([...cells.values()].map((c) => c.version))].sort((a, b) => vkey(a).localeCompare(vkey(b)));
 let failed = 0;
 const out = [];
+if (markdown) out.push('| pitfall | buildx | exists | raw buildx | docker ocifix build |', '|---|---|---|---|---|');
 for (const p of pitfalls) {
-  if (markdown) out.push(`\n**${p}**\n`, '| buildx | pitfall | raw buildx | docker ocifix build |', '|---|---|---|---|');
-  else out.push('', p);
+  if (!markdown) out.push('', p);
+  // markdown: consecutive versions with the same outcome share one row (v0.12.1–v0.15.1)
+  const rows = [];
   for (const v of versions) {
     const c = cells.get(`${p}\u0000${v}`);
     if (!c) continue;
     const ok = c.status === 'ok';
     if (!ok) failed++;
-    const exists = ok ? (c.exists ? 'yes' : 'no') : '?';
-    const raw = ok ? c.raw : 'FAILED (see the vitest output)';
-    const fix = ok ? c.ocifix : 'FAILED';
-    if (markdown) out.push(`| ${v} | ${exists} | ${raw.replace(/\|/g, '\\|')} | ${fix.replace(/\|/g, '\\|')} |`);
-    else out.push(`  ${v.padEnd(8)} ${exists.padEnd(3)}  ${raw}  →  ${fix}`);
+    const row = { from: v, to: v, exists: ok ? (c.exists ? 'yes' : 'no') : '?', raw: ok ? c.raw : 'FAILED (see the vitest output)', fix: ok ? c.ocifix : 'FAILED' };
+    const last = rows.at(-1);
+    if (markdown && last && last.exists === row.exists && last.raw === row.raw && last.fix === row.fix) last.to = v;
+    else rows.push(row);
+  }
+  for (const r of rows) {
+    const range = r.from === r.to ? r.from : `${r.from}–${r.to}`;
+    if (markdown) out.push(`| ${p} | ${range} | ${r.exists} | ${r.raw.replace(/\|/g, '\\|')} | ${r.fix.replace(/\|/g, '\\|')} |`);
+    else out.push(`  ${range.padEnd(8)} ${r.exists.padEnd(3)}  ${r.raw}  →  ${r.fix}`);
   }
 }
 console.log(out.join('\n'));
