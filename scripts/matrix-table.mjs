@@ -41,7 +41,7 @@ for (const p of pitfalls) {
   }
   for (const r of rows) {
     const range = r.from === r.to ? r.from : `${r.from}–${r.to}`;
-    if (markdown) out.push(`| ${p} | ${range} | ${r.exists} | ${r.raw.replace(/\|/g, '\\|')} | ${r.fix.replace(/\|/g, '\\|')} |`);
+    if (markdown) out.push(`| ${p.replace(/\|/g, "\\|")} | ${range} | ${r.exists} | ${r.raw.replace(/\|/g, '\\|')} | ${r.fix.replace(/\|/g, '\\|')} |`);
     else out.push(`  ${range.padEnd(8)} ${r.exists.padEnd(3)}  ${r.raw}  →  ${r.fix}`);
   }
 }
