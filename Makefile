@@ -10,7 +10,7 @@ export OCIFIX_TOOLS_DIR ?= $(HOME)/.cache/docker-ocifix/tools
 
 SOURCES := $(shell find src -name '*.ts') scripts/build.mjs package.json
 
-.PHONY: fix-table deps binary binaries-ci release bundle typecheck unit test test-unit test-integration test-e2e test-release bench install uninstall clean stack-up stack-down
+.PHONY: fix-table deps binary binaries-ci release bundle typecheck unit test test-unit test-integration test-e2e test-release test-matrix bench install uninstall clean stack-up stack-down
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -70,6 +70,22 @@ test-integration: binary binaries-ci
 test-e2e: binary binaries-ci
 	scripts/test-env up
 	@status=0; vitest run --project e2e || status=$$?; scripts/test-env down; exit $$status
+
+# Every pitfall on every buildx version of the matrix (scripts/test-env up --matrix: buildx 0.12-0.36,
+# BuildKit 0.32 + 0.18, dockerd 20.10 classic store + Docker Engine 29 containerd store), raw buildx
+# next to docker ocifix build, then the version x pitfall table; then the plugin-protocol
+# integration tests again through the docker CLI 29. Not part of `make test`.
+MATRIX_RESULTS := $(CURDIR)/build/matrix/results.jsonl
+test-matrix: binary
+	scripts/test-env up --matrix
+	@rm -f $(MATRIX_RESULTS); status=0; \
+	OCIFIX_MATRIX=1 OCIFIX_MATRIX_RESULTS=$(MATRIX_RESULTS) vitest run --project matrix || status=$$?; \
+	node scripts/matrix-table.mjs $(MATRIX_RESULTS) || status=$$?; \
+	d29=$$(jq -r .OCIFIX_DOCKER29 "$${OCIFIX_TEST_STATE:-/tmp/ocifix-test-stack}/env.json"); \
+	mkdir -p build/docker29 && ln -sf "$$d29" build/docker29/docker && \
+	echo "integration tests through $$(build/docker29/docker --version)" && \
+	PATH=$(CURDIR)/build/docker29:$$PATH vitest run --project integration || status=$$?; \
+	scripts/test-env down; exit $$status
 
 stack-up:
 	scripts/test-env up

@@ -9,6 +9,7 @@ const define = { __OCIFIX_VERSION__: JSON.stringify(pkg.version) };
 //  integration the BUILT binary driven through the real docker CLI (make binary first)
 //  binaries    the per-platform binaries in dist/ checked structurally (make binaries-ci / make release)
 //  e2e         the real stack from scripts/test-env (registry, buildkitd x2, buildx, dockerd, skopeo, crane)
+//  matrix      only with OCIFIX_MATRIX=1 (`make test-matrix`): pitfall × buildx version on `up --matrix`
 export default defineConfig({
   define,
   test: {
@@ -26,6 +27,22 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      // `make test-matrix` only (OCIFIX_MATRIX=1): every buildx version of `scripts/test-env up --matrix`
+      ...(process.env.OCIFIX_MATRIX === '1'
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'matrix',
+                include: ['test/matrix/**/*.test.ts'],
+                testTimeout: 300_000,
+                hookTimeout: 300_000,
+                fileParallelism: false,
+                sequence: { concurrent: false },
+              },
+            },
+          ]
+        : []),
       {
         extends: true,
         test: { name: 'binaries', include: ['test/binaries/**/*.test.ts'], testTimeout: 120_000, fileParallelism: false },

@@ -9,6 +9,17 @@ import type { RunOptions, RunResult, Runner } from './runner.js';
 /** Variables that belong to our own invocation by the docker CLI, never to a child's. */
 const PLUGIN_ENV = ['DOCKER_CLI_PLUGIN_SOCKET', 'DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND'] as const;
 
+/**
+ * The docker to re-execute, from DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND. During shell completion
+ * the docker CLI (28 and 29) points it at the plugin itself (its cobra completion rewrites os.Args[0]
+ * to the plugin path before running it), so a value naming a docker-ocifix binary means `docker`.
+ */
+export function dockerExecutable(original: string | undefined): string {
+  if (!original) return 'docker';
+  const base = original.split(/[\\/]/).pop() ?? '';
+  return /^docker-ocifix(\.exe)?$/i.test(base) ? 'docker' : original;
+}
+
 export class Docker {
   readonly executable: string;
 
@@ -17,7 +28,7 @@ export class Docker {
     readonly globals: DockerGlobals,
     env: NodeJS.ProcessEnv,
   ) {
-    this.executable = env['DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND'] || 'docker';
+    this.executable = dockerExecutable(env['DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND']);
   }
 
   /** The full argv (after the executable) for `docker <globals> ARGS…`. */
