@@ -11,8 +11,9 @@ export class AnnotateCommand extends RegistryCommand {
       descriptors) and every child manifest, applies the change and writes it back with
       \`docker buildx imagetools create\`, then reads it back to check.
 
-      \`--annotation\` takes \`[index:|manifest-descriptor[os/arch]:]KEY=VALUE\`; without a type it
-      is an index annotation. \`--remove\` takes the same scope and a KEY.
+      \`--annotation\` takes \`index:KEY=VALUE\` (the index) or
+      \`manifest-descriptor[os/arch]:KEY=VALUE\` (an entry's descriptor). The type is required, as \`docker buildx imagetools create\` requires it.
+      \`--remove\` takes the same scope and a KEY.
 
       Refused: a tag on a single image manifest (imagetools would wrap it into a new index), and an
       index whose children all use Docker media types (imagetools would silently drop the annotations).
@@ -22,16 +23,16 @@ export class AnnotateCommand extends RegistryCommand {
       Registry access, credentials and builder configuration are buildx's (\`--builder\`, \`BUILDX_BUILDER\`).
     `,
     examples: [
-      ['Add an index annotation', '$0 annotate registry.example.com/app:1.2 --annotation org.opencontainers.image.source=https://github.com/o/app'],
+      ['Add an index annotation', '$0 annotate registry.example.com/app:1.2 --annotation index:org.opencontainers.image.source=https://github.com/o/app'],
       ['Annotate one platform entry', "$0 annotate registry.example.com/app:1.2 --annotation 'manifest-descriptor[linux/arm64]:com.example.tuned=yes'"],
-      ['Remove an annotation and also tag the result', '$0 annotate registry.example.com/app:1.2 --remove org.example.old -t registry.example.com/app:latest'],
+      ['Remove an annotation and also tag the result', '$0 annotate registry.example.com/app:1.2 --remove index:org.example.old -t registry.example.com/app:latest'],
       ['Show the plan only', '$0 annotate registry.example.com/app:1.2 --annotation index:k=v --dry-run'],
     ],
   });
 
   ref = Option.String({ name: 'REF' });
-  annotations = Option.Array('--annotation', [], { description: 'Annotation to set: [index:|manifest-descriptor[os/arch]:]KEY=VALUE (repeatable)' });
-  remove = Option.Array('--remove', [], { description: 'Annotation to remove: [index:|manifest-descriptor[os/arch]:]KEY (repeatable)' });
+  annotations = Option.Array('--annotation', [], { description: 'Annotation to set: index:KEY=VALUE or manifest-descriptor[os/arch]:KEY=VALUE (repeatable)' });
+  remove = Option.Array('--remove', [], { description: 'Annotation to remove: index:KEY or manifest-descriptor[os/arch]:KEY (repeatable)' });
   tags = Option.Array('-t,--tag', [], { description: 'Also point this tag at the annotated index (repeatable)' });
 
   async execute(): Promise<number> {

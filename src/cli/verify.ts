@@ -10,15 +10,15 @@ export class VerifyCommand extends RegistryCommand {
     details: `
       Exit 0 when REF resolves to an index (OCI index or Docker manifest list) that holds every
       \`--platform\` (attestation entries, \`unknown/unknown\`, do not count), is at \`--digest\` and
-      carries every \`--annotation\` (\`[index:|manifest-descriptor[os/arch]:]KEY=VALUE\`, typeless =
-      index). Exit 1 with a report otherwise.
+      carries every \`--annotation\` (\`index:KEY=VALUE\` or
+      \`manifest-descriptor[os/arch]:KEY=VALUE\`; the type is required). Exit 1 with a report otherwise.
 
       \`--fix\` re-points the tag to \`--digest\` when the tag is missing, on a platform manifest or
       on another digest (compare-and-swap, byte-identical copy), then checks again.
     `,
     examples: [
       ['Both platforms present', '$0 verify registry.example.com/app:1.2 --platform linux/amd64,linux/arm64'],
-      ['Expected digest and annotation', '$0 verify registry.example.com/app:1.2 --digest sha256:0123… --annotation org.opencontainers.image.version=1.2'],
+      ['Expected digest and annotation', '$0 verify registry.example.com/app:1.2 --digest sha256:0123… --annotation index:org.opencontainers.image.version=1.2'],
       ['Repair a tag left on a platform manifest', '$0 verify registry.example.com/app:1.2 --digest sha256:0123… --fix'],
     ],
   });
@@ -26,7 +26,7 @@ export class VerifyCommand extends RegistryCommand {
   ref = Option.String({ name: 'REF' });
   platforms = Option.Array('--platform', [], { description: 'Platform the index must hold: os/arch[/variant] (comma list, repeatable)' });
   digest = Option.String('--digest', { description: 'Digest the tag must resolve to (sha256:…)' });
-  annotations = Option.Array('--annotation', [], { description: 'Annotation that must be present: [index:|manifest-descriptor[os/arch]:]KEY=VALUE (repeatable)' });
+  annotations = Option.Array('--annotation', [], { description: 'Annotation that must be present: index:KEY=VALUE or manifest-descriptor[os/arch]:KEY=VALUE (repeatable)' });
   fix = Option.Boolean('--fix', false, { description: 'Re-point the tag to --digest when it is wrong' });
 
   private printReport(r: VerifyReport, label: string): void {

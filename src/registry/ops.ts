@@ -56,7 +56,12 @@ function client(docker: Docker, opts: RegistryOptions): Imagetools {
   return new Imagetools(docker, { ...(opts.builder ? { builder: opts.builder } : {}), ...(opts.env ? { env: opts.env } : {}) });
 }
 
-/** `[index:|manifest-descriptor[os/arch]:]KEY=VALUE`; typeless means `index:` for ocifix's registry commands. */
+/**
+ * `index:KEY=VALUE` or `manifest-descriptor[os/arch]:KEY=VALUE`. A type is required, as
+ * `docker buildx imagetools create` requires one (`"" annotations are not supported yet`); a
+ * typeless `--annotation` means a manifest annotation to `docker buildx build`, which a registry
+ * index cannot take, so guessing either way would surprise someone.
+ */
 export function parseIndexAnnotations(flags: readonly string[]): Annotation[] {
   // One entry per (type, platform, key), the last value winning: buildx keys its map by a
   // platform *pointer*, so repeated platform-scoped keys would otherwise apply in random order.
@@ -64,7 +69,8 @@ export function parseIndexAnnotations(flags: readonly string[]): Annotation[] {
   try {
     for (const f of flags) {
       for (const parsed of parseAnnotation(f)) {
-        const a: Annotation = parsed.type === '' ? { ...parsed, type: 'index' } : parsed;
+        if (parsed.type === '') throw new UsageError(untypedMessage('--annotation', f, `${parsed.key}=${parsed.value}`));
+        const a = parsed;
         byId.delete(annotationId(a));
         byId.set(annotationId(a), a);
       }
@@ -77,13 +83,18 @@ export function parseIndexAnnotations(flags: readonly string[]): Annotation[] {
   return [...byId.values()];
 }
 
-/** `--remove [index:|manifest-descriptor[os/arch]:]KEY`. */
+function untypedMessage(flag: string, given: string, keyValue: string): string {
+  return `${flag} ${goQuote(given)} has no type: write index:${keyValue} for the index, or manifest-descriptor[os/arch]:${keyValue} for one platform's entry (imagetools create takes no untyped annotation)`;
+}
+
+/** `--remove index:KEY` or `--remove manifest-descriptor[os/arch]:KEY`. */
 export function parseRemovals(flags: readonly string[]): Removal[] {
   const out: Removal[] = [];
   for (const f of flags) {
-    if (f.includes('=')) throw new UsageError(`invalid --remove ${goQuote(f)}: expected [index:|manifest-descriptor[os/arch]:]KEY without "="`);
+    if (f.includes('=')) throw new UsageError(`invalid --remove ${goQuote(f)}: expected index:KEY or manifest-descriptor[os/arch]:KEY, without "="`);
     for (const a of parseAnnotation(`${f}=`)) {
-      const type = a.type === '' ? 'index' : a.type;
+      if (a.type === '') throw new UsageError(untypedMessage('--remove', f, a.key));
+      const type = a.type;
       if (type !== 'index' && type !== 'manifest-descriptor') {
         throw new UsageError(`invalid --remove ${goQuote(f)}: only index: and manifest-descriptor: annotations can be removed from a registry index`);
       }
@@ -194,7 +205,7 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
 }
 
 export interface AnnotateChanges {
-  /** `[index:|manifest-descriptor[os/arch]:]KEY=VALUE` (typeless = index). */
+  /** `index:KEY=VALUE` or `manifest-descriptor[os/arch]:KEY=VALUE` (a type is required). */
   set?: readonly string[];
   /** `[index:|manifest-descriptor[os/arch]:]KEY`. */
   remove?: readonly string[];
@@ -278,7 +289,7 @@ export interface VerifySpec {
   /** `os/arch[/variant]`, comma lists allowed. */
   platforms?: readonly string[];
   digest?: string;
-  /** `[index:|manifest-descriptor[os/arch]:]KEY=VALUE` (typeless = index). */
+  /** `index:KEY=VALUE` or `manifest-descriptor[os/arch]:KEY=VALUE` (a type is required). */
   annotations?: readonly string[];
   /** Re-point the tag to `digest` when the check fails. */
   fix?: boolean;

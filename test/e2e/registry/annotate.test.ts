@@ -15,7 +15,7 @@ describe('docker ocifix annotate', () => {
     const repo = uniqueRepo('annotate-twice');
     const before = await pushIndex(ref(repo));
 
-    const a = await ocifix(['annotate', ref(repo), '--annotation', 'org.example.first=1', '--annotation', 'manifest-descriptor[linux/arm64]:org.example.arm=yes']);
+    const a = await ocifix(['annotate', ref(repo), '--annotation', 'index:org.example.first=1', '--annotation', 'manifest-descriptor[linux/arm64]:org.example.arm=yes']);
     expect(a.exitCode, describeResult(a)).toBe(0);
     const first = await getManifest(repo, 'v1');
     expect(a.stdout.trim()).toBe(`${ref(repo)}@${first.digest}`);
@@ -43,10 +43,10 @@ describe('docker ocifix annotate', () => {
     const repo = uniqueRepo('annotate-remove');
     const other = uniqueRepo('annotate-remove-other');
     const before = await pushIndex(ref(repo));
-    let r = await ocifix(['annotate', ref(repo), '--annotation', 'a=1', '--annotation', 'b=2', '--annotation', 'manifest-descriptor:org.example.all=x']);
+    let r = await ocifix(['annotate', ref(repo), '--annotation', 'index:a=1', '--annotation', 'index:b=2', '--annotation', 'manifest-descriptor:org.example.all=x']);
     expect(r.exitCode, describeResult(r)).toBe(0);
 
-    r = await ocifix(['annotate', ref(repo), '--remove', 'a', '--remove', 'manifest-descriptor:org.example.all', '-t', ref(repo, 'latest'), '-t', ref(other, 'v9')]);
+    r = await ocifix(['annotate', ref(repo), '--remove', 'index:a', '--remove', 'manifest-descriptor:org.example.all', '-t', ref(repo, 'latest'), '-t', ref(other, 'v9')]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     const after = await getManifest(repo, 'v1');
     expect(after.body.annotations).toEqual({ b: '2' });
@@ -64,7 +64,7 @@ describe('docker ocifix annotate', () => {
   it('--dry-run prints the exact imagetools command and the resulting index, and writes nothing', async () => {
     const repo = uniqueRepo('annotate-dry');
     const before = await pushIndex(ref(repo));
-    const r = await ocifix(['annotate', ref(repo), '--annotation', 'org.example.k=v', '-t', ref(repo, 'extra'), '--dry-run']);
+    const r = await ocifix(['annotate', ref(repo), '--annotation', 'index:org.example.k=v', '-t', ref(repo, 'extra'), '--dry-run']);
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect(r.stdout).toContain(`docker buildx imagetools create --progress plain -t ${ref(repo)} -t ${ref(repo, 'extra')} --annotation index:org.example.k=v ${ref(repo).replace(/:v1$/, '')}@${before.digest}`);
     const m = /# resulting application\/vnd\.oci\.image\.index\.v1\+json (sha256:[0-9a-f]{64}) \((\d+) bytes\):\n([\s\S]*)$/.exec(r.stdout);
@@ -74,7 +74,7 @@ describe('docker ocifix annotate', () => {
     expect((await getManifest(repo, 'v1')).digest).toBe(before.digest);
     expect(await listTags(repo)).toEqual(['v1']);
     // the real run produces exactly the planned digest
-    const w = await ocifix(['annotate', ref(repo), '--annotation', 'org.example.k=v', '-t', ref(repo, 'extra')]);
+    const w = await ocifix(['annotate', ref(repo), '--annotation', 'index:org.example.k=v', '-t', ref(repo, 'extra')]);
     expect(w.exitCode, describeResult(w)).toBe(0);
     expect((await getManifest(repo, 'v1')).digest).toBe(m![1]);
     expect((await getManifest(repo, 'extra')).digest).toBe(m![1]);
@@ -84,14 +84,14 @@ describe('docker ocifix annotate', () => {
     const repo = uniqueRepo('annotate-digest');
     const idx = await pushIndex(ref(repo));
     const bare = ref(repo).replace(/:v1$/, '');
-    let r = await ocifix(['annotate', `${bare}@${idx.digest}`, '--annotation', 'k=v', '-t', ref(repo, 'annotated')]);
+    let r = await ocifix(['annotate', `${bare}@${idx.digest}`, '--annotation', 'index:k=v', '-t', ref(repo, 'annotated')]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect((await getManifest(repo, 'annotated')).body.annotations).toEqual({ k: 'v' });
     expect((await getManifest(repo, 'v1')).digest).toBe(idx.digest);
-    r = await ocifix(['annotate', `${bare}@${idx.digest}`, '--annotation', 'k=v']);
+    r = await ocifix(['annotate', `${bare}@${idx.digest}`, '--annotation', 'index:k=v']);
     expect(r.exitCode, describeResult(r)).toBe(125);
     const moved = (await getManifest(repo, 'annotated')).digest;
-    r = await ocifix(['annotate', `${ref(repo, 'annotated')}@${idx.digest}`, '--annotation', 'k2=v']);
+    r = await ocifix(['annotate', `${ref(repo, 'annotated')}@${idx.digest}`, '--annotation', 'index:k2=v']);
     expect(r.exitCode, describeResult(r)).toBe(1);
     expect(r.stderr).toContain(`is at ${moved}, not ${idx.digest}; nothing was written`);
   });
@@ -99,7 +99,7 @@ describe('docker ocifix annotate', () => {
   it('--json describes the plan and the outcome', async () => {
     const repo = uniqueRepo('annotate-json');
     await pushIndex(ref(repo));
-    const r = await ocifix(['annotate', ref(repo), '--annotation', 'k=v', '--json']);
+    const r = await ocifix(['annotate', ref(repo), '--annotation', 'index:k=v', '--json']);
     expect(r.exitCode, describeResult(r)).toBe(0);
     const j = JSON.parse(r.stdout) as { written: boolean; result: { digest: string; manifest: { annotations: Record<string, string> } }; steps: Array<{ command: string[] }> };
     expect(j.written).toBe(true);
@@ -117,7 +117,7 @@ describe('docker ocifix annotate', () => {
     const before = await getManifest(repo, 'v1');
     expect(before.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
 
-    const r = await ocifix(['annotate', ref(repo), '--annotation', 'org.example.k=v']);
+    const r = await ocifix(['annotate', ref(repo), '--annotation', 'index:org.example.k=v']);
     expect(r.exitCode, describeResult(r)).toBe(1);
     expect(r.stderr).toMatch(/Docker media type.*silently drop/);
     expect((await getManifest(repo, 'v1')).digest).toBe(before.digest);
@@ -128,7 +128,7 @@ describe('docker ocifix annotate', () => {
     const idx = await pushIndex(ref(repo));
     const cp = await run(stack().crane, ['copy', '--insecure', `${ref(repo).replace(/:v1$/, '')}@${childOf(idx, 'arm64')}`, ref(repo, 'one')]);
     expect(cp.exitCode, describeResult(cp)).toBe(0);
-    const r = await ocifix(['annotate', ref(repo, 'one'), '--annotation', 'k=v']);
+    const r = await ocifix(['annotate', ref(repo, 'one'), '--annotation', 'index:k=v']);
     expect(r.exitCode, describeResult(r)).toBe(1);
     expect(r.stderr).toContain('is a single image manifest');
     expect((await getManifest(repo, 'one')).digest).toBe(childOf(idx, 'arm64'));
@@ -138,13 +138,17 @@ describe('docker ocifix annotate', () => {
     const repo = uniqueRepo('annotate-bad');
     const before = await pushIndex(ref(repo));
     const cases: Array<[string[], string]> = [
-      [['annotate', 'Bad/Ref:v1', '--annotation', 'k=v'], 'invalid reference format: repository name (Ref) must be lowercase'],
-      [['annotate', `${stack().registry}/a b:v1`, '--annotation', 'k=v'], 'invalid reference format'],
+      [['annotate', 'Bad/Ref:v1', '--annotation', 'index:k=v'], 'invalid reference format: repository name (Ref) must be lowercase'],
+      [['annotate', `${stack().registry}/a b:v1`, '--annotation', 'index:k=v'], 'invalid reference format'],
       [['annotate', ref(repo), '--annotation', 'bogus:k=v'], 'failed to parse annotations: unknown annotation type "bogus"'],
       [['annotate', ref(repo), '--annotation', 'novalue'], 'failed to parse annotations: invalid annotation "novalue", expected key=value'],
       [['annotate', ref(repo), '--annotation', 'com.example:x=1'], 'failed to parse annotations: invalid annotation type "com.example", expected type and optional platform in square brackets'],
       [['annotate', ref(repo), '--annotation', 'manifest-descriptor[bogus]:k=v'], 'failed to parse annotations: invalid platform "bogus": "bogus": unknown operating system or architecture: invalid argument'],
       [['annotate', ref(repo), '--annotation', 'manifest:k=v'], '"manifest" annotations are not supported yet'],
+      // untyped: refused like imagetools refuses it (build would read it as manifest:), with the two spellings that work
+      [['annotate', ref(repo), '--annotation', 'org.example.k=v'], '--annotation "org.example.k=v" has no type: write index:org.example.k=v for the index, or manifest-descriptor[os/arch]:org.example.k=v'],
+      [['annotate', ref(repo), '--remove', 'org.example.k'], '--remove "org.example.k" has no type: write index:org.example.k for the index'],
+      [['verify', ref(repo), '--annotation', 'org.example.k=v'], '--annotation "org.example.k=v" has no type'],
     ];
     for (const [args, message] of cases) {
       const r = await ocifix(args);
@@ -154,6 +158,8 @@ describe('docker ocifix annotate', () => {
     // The same messages buildx itself prints for the grammar errors:
     const bx = await run('docker', ['buildx', 'imagetools', 'create', '--dry-run', '--annotation', 'bogus:k=v', ref(repo)], { env: { DOCKER_CONFIG: stack().dockerConfig } });
     expect(bx.stderr).toContain('ERROR: failed to parse annotations: unknown annotation type "bogus"');
+    const untyped = await run('docker', ['buildx', 'imagetools', 'create', '--dry-run', '--annotation', 'org.example.k=v', ref(repo)], { env: { DOCKER_CONFIG: stack().dockerConfig } });
+    expect(untyped.stderr).toContain('ERROR: "" annotations are not supported yet');
     expect((await getManifest(repo, 'v1')).digest).toBe(before.digest);
     expect(await listTags(repo)).toEqual(['v1']);
   });
@@ -164,7 +170,7 @@ describe('docker ocifix annotate', () => {
     const child = childOf(idx, 'amd64');
     // The wrapper moves the tag onto a child right after ocifix's preflight (i.e. after the plan).
     const w = dockerWrapper(`${stack().crane} copy --insecure ${ref(repo).replace(/:v1$/, '')}@${child} ${ref(repo)}`);
-    const r = await ocifixVia(w.path, ['annotate', ref(repo), '--annotation', 'k=v']);
+    const r = await ocifixVia(w.path, ['annotate', ref(repo), '--annotation', 'index:k=v']);
     expect(w.fired()).toBe(true);
     expect(r.exitCode, describeResult(r)).toBe(1);
     expect(r.stderr).toContain('tag moved since the plan was made');
@@ -176,17 +182,17 @@ describe('docker ocifix annotate', () => {
   it('honours --builder, BUILDX_BUILDER and docker global flags', async () => {
     const repo = uniqueRepo('annotate-builder');
     await pushIndex(ref(repo));
-    let r = await ocifix(['annotate', ref(repo), '--annotation', 'k=v', '--builder', 'nosuch']);
+    let r = await ocifix(['annotate', ref(repo), '--annotation', 'index:k=v', '--builder', 'nosuch']);
     expect(r.exitCode, describeResult(r)).toBe(1);
     expect(r.stderr).toContain('no builder "nosuch" found');
-    r = await ocifix(['annotate', ref(repo), '--annotation', 'k=v'], { env: { BUILDX_BUILDER: 'nosuch' } });
+    r = await ocifix(['annotate', ref(repo), '--annotation', 'index:k=v'], { env: { BUILDX_BUILDER: 'nosuch' } });
     expect(r.exitCode, describeResult(r)).toBe(1);
     expect(r.stderr).toContain('no builder "nosuch" found');
-    r = await ocifix(['annotate', ref(repo), '--annotation', 'k=v', '--builder', 'multi', '--dry-run']);
+    r = await ocifix(['annotate', ref(repo), '--annotation', 'index:k=v', '--builder', 'multi', '--dry-run']);
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect(r.stdout).toContain('docker buildx imagetools create --builder multi --progress plain');
     // --config before the plugin name: ocifix's own docker calls must use it too (DOCKER_CONFIG points nowhere useful)
-    r = await run('docker', ['--config', pluginConfig(), 'ocifix', 'annotate', ref(repo), '--annotation', 'k=v'], { env: { DOCKER_CONFIG: '/nonexistent-ocifix', BUILDX_BUILDER: undefined, DOCKER_HOST: undefined } });
+    r = await run('docker', ['--config', pluginConfig(), 'ocifix', 'annotate', ref(repo), '--annotation', 'index:k=v'], { env: { DOCKER_CONFIG: '/nonexistent-ocifix', BUILDX_BUILDER: undefined, DOCKER_HOST: undefined } });
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect((await tryGetManifest(repo, 'v1'))!.body.annotations).toEqual({ k: 'v' });
   });

@@ -35,7 +35,7 @@ describe('registry unreachable', () => {
   it('stopped registry: annotate, retag and verify fail clearly with exit 1; nothing changed', async () => {
     await reg.stop();
     const cases: string[][] = [
-      ['annotate', priv('v1'), '--annotation', 'k=v'],
+      ['annotate', priv('v1'), '--annotation', 'index:k=v'],
       ['retag', priv('v1'), priv('v2')],
       ['verify', priv('v1'), '--platform', 'linux/amd64'],
       ['verify', priv('v1'), '--digest', indexDigest, '--fix'],
@@ -53,7 +53,7 @@ describe('registry unreachable', () => {
 
   it('registry gone between planning and the compare-and-swap re-read: nothing written', async () => {
     const w = dockerWrapper(reg.stopCommand(), 'after-preflight');
-    const r = await ocifixVia(w.path, ['annotate', priv('v1'), '--annotation', 'k=v', '-t', priv('v3')]);
+    const r = await ocifixVia(w.path, ['annotate', priv('v1'), '--annotation', 'index:k=v', '-t', priv('v3')]);
     expect(w.fired()).toBe(true);
     expect(r.exitCode, describeResult(r)).toBe(1);
     expect(r.stderr).toContain('connection refused');

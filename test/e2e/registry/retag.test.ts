@@ -13,7 +13,7 @@ describe('docker ocifix retag', () => {
     const other = uniqueRepo('retag-other');
     const src = await pushIndex(ref(repo, 'rc1'));
     // an annotated index: a rebuild would lose these, a carbon copy keeps them
-    let r = await ocifix(['annotate', ref(repo, 'rc1'), '--annotation', 'org.example.keep=1']);
+    let r = await ocifix(['annotate', ref(repo, 'rc1'), '--annotation', 'index:org.example.keep=1']);
     expect(r.exitCode, describeResult(r)).toBe(0);
     const annotated = await getManifest(repo, 'rc1');
     expect(annotated.digest).not.toBe(src.digest);

@@ -16,7 +16,7 @@ describe('docker ocifix verify', () => {
     expect(r.stdout).toContain(': OK');
     expect(r.stdout).toContain('platforms:   linux/amd64, linux/arm64 (+2 attestation entries)');
 
-    r = await ocifix(['verify', ref(repo), '--platform', 'linux/s390x', '--annotation', 'org.example.k=v', '--digest', `sha256:${'0'.repeat(64)}`]);
+    r = await ocifix(['verify', ref(repo), '--platform', 'linux/s390x', '--annotation', 'index:org.example.k=v', '--digest', `sha256:${'0'.repeat(64)}`]);
     expect(r.exitCode, describeResult(r)).toBe(1);
     expect(r.stdout).toContain('platform linux/s390x is missing');
     expect(r.stdout).toContain('index annotation org.example.k is (absent), expected "v"');
