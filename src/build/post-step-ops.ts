@@ -1,6 +1,6 @@
 /**
  * The post-build operations of `docker ocifix build`, wired to the same functions the `normalize`,
- * `annotate`, `retag` and `verify` commands run (src/layout/normalize.ts, src/registry/ops.ts):
+ * `annotate`, `retag` and `verify` commands run (src/layout/normalize.ts, src/registry/execute.ts):
  * atomic layout writes, compare-and-swap registry writes, read-back checks.
  */
 import { createWriteStream } from 'node:fs';
@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Docker } from '../exec/docker.js';
 import { OcifixError } from '../errors.js';
 import { normalizeLayout } from '../layout/normalize.js';
-import { annotateIndex, repointTag, verifyTag } from '../registry/ops.js';
+import { annotateIndex, repointTag, verifyTag } from '../registry/execute.js';
 import { atDigest, formatReference, parseReference, tagOnly } from '../registry/reference.js';
 import type { BuildIO, PostStepOps, TagCheck } from './execute.js';
 

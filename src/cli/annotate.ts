@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { annotateIndex } from '../registry/ops.js';
+import { annotateIndex } from '../registry/execute.js';
 import { RegistryCommand } from './registry-base.js';
 
 export class AnnotateCommand extends RegistryCommand {

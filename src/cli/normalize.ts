@@ -8,7 +8,7 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { normalizeLayout, type NormalizeOptions } from '../layout/normalize.js';
 import { formatReport } from '../layout/report.js';
-import { MODES } from '../oci/plan.js';
+import { MODES } from '../oci/normalize-planner.js';
 import { MutatingCommand } from './mutating-base.js';
 
 export class NormalizeCommand extends MutatingCommand {

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { shellQuote } from '../buildflags/args.js';
-import type { RegistryOptions, WriteOutcome } from '../registry/ops.js';
+import type { RegistryOptions, WriteOutcome } from '../registry/execute.js';
 import { MutatingCommand } from './mutating-base.js';
 
 /** Shared by annotate / retag / verify: `--builder`, options for the registry operations, plan output. */

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { repointTag } from '../registry/ops.js';
+import { repointTag } from '../registry/execute.js';
 import { RegistryCommand } from './registry-base.js';
 
 export class RetagCommand extends RegistryCommand {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
-import type { VerifyReport } from '../registry/plan.js';
-import { verifyTag } from '../registry/ops.js';
+import type { VerifyReport } from '../registry/planners.js';
+import { verifyTag } from '../registry/execute.js';
 import { RegistryCommand } from './registry-base.js';
 
 export class VerifyCommand extends RegistryCommand {

@@ -1,6 +1,6 @@
 /**
  * `normalizeLayout`: read an OCI image layout (directory or tar), validate it, plan the
- * normalization (src/oci/plan.ts) and write the result atomically — in place or to `output`.
+ * normalization (src/oci/normalize-planner.ts) and write the result atomically — in place or to `output`.
  * This is the function `docker ocifix normalize` runs and `docker ocifix build` calls after a
  * `type=oci` export.
  *
@@ -15,7 +15,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { EnvironmentError, InputError, systemProblem, UsageError } from '../errors.js';
 import { LayoutFormatError, OCI_LAYOUT_CONTENT, parseIndexJson, parseOciLayout, serializeIndexJson } from '../oci/layout.js';
 import type { Descriptor } from '../oci/media.js';
-import { type Change, type ImageSummary, type KeptRef, type Mode, MODES, planNormalize } from '../oci/plan.js';
+import { type Change, type ImageSummary, type KeptRef, type Mode, MODES, planNormalize } from '../oci/normalize-planner.js';
 import { parseRefSelector } from '../oci/refname.js';
 import { cleanStaleTemps, CommittedError } from './atomic.js';
 import { openLayout, type LayoutKind, type LayoutSource, type TarSource } from './source.js';

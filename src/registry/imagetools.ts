@@ -2,7 +2,7 @@
  * The only way ocifix talks to a registry: `docker <globals> buildx imagetools …`. imagetools brings
  * the user's auth (config.json, credential helpers), the builder's registry config (mirrors,
  * plain-http, CAs) and docker's global flags (forwarded by Docker). Nothing here decides anything;
- * the planner (plan.ts) does.
+ * the planners (planners.ts) does.
  */
 import type { Docker } from '../exec/docker.js';
 import type { RunResult } from '../exec/runner.js';

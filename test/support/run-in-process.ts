@@ -1,11 +1,13 @@
 /**
- * Run one ocifix command in process, the way clipanion's own tests do: a real Cli and the real
- * run loop (src/cli/dispatch.ts runCommand), with stdout and stderr captured separately.
+ * Run ocifix's commands in process, the way clipanion's own tests do: the production Cli
+ * (src/cli/dispatch.ts createCli: every command, the same usage rendering) and the real run loop
+ * (runCommand), with stdout and stderr captured separately. `extra` registers a test-only command
+ * beside the real ones.
  */
 import { PassThrough } from 'node:stream';
 import { Cli, type Command } from 'clipanion';
 import type { OcifixContext } from '../../src/cli/context.js';
-import { runCommand } from '../../src/cli/dispatch.js';
+import { createCli, runCommand } from '../../src/cli/dispatch.js';
 
 function collect(s: PassThrough): () => string {
   let out = '';
@@ -14,12 +16,11 @@ function collect(s: PassThrough): () => string {
 }
 
 export async function runInProcess(
-  command: new () => Command<OcifixContext>,
   args: string[],
-  options: { debug?: boolean } = {},
+  options: { debug?: boolean; extra?: new () => Command<OcifixContext> } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = new Cli<OcifixContext>({ binaryName: 'docker ocifix' });
-  cli.register(command);
+  const cli = await createCli();
+  if (options.extra) cli.register(options.extra);
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = collect(stdout);

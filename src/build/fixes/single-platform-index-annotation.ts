@@ -83,8 +83,12 @@ export const singlePlatformIndexAnnotation: Fix = {
         classic = !daemon.containerdStore;
       }
       const where = o.origin === 'output' ? `--output ${o.raw ?? formatOutput(o.entry)}` : `--${o.origin}`;
+      // The docker driver on the containerd image store exports through the daemon's image
+      // exporter: with buildx's default provenance that is an index already, and buildx succeeds
+      // (the store keeps no index annotation, as it does for every build there).
+      const exported = b.driver === 'docker' && !classic && viaDaemon ? { ...o, type: 'image' } : o;
       if (classic) noIndexStore.push(o.type === 'docker' && o.dest !== undefined ? `${where} (a docker tarball)` : `${where} (${b.driver === 'docker' ? 'docker driver, ' : ''}daemon without the containerd image store)`);
-      else if (!producesIndex(r, o)) single.push(where);
+      else if (!producesIndex(r, exported)) single.push(where);
       else continue;
       annos = unique([...annos, ...ia]);
     }

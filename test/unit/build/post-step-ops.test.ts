@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const calls: Array<{ fn: string; args: unknown[] }> = [];
-vi.mock('../../../src/registry/ops.js', () => ({
+vi.mock('../../../src/registry/execute.js', () => ({
   annotateIndex: vi.fn(async (...args: unknown[]) => {
     calls.push({ fn: 'annotateIndex', args });
     return { plan: { result: { digest: `sha256:${'b'.repeat(64)}`, mediaType: 'application/vnd.oci.image.index.v1+json', size: 7 } } };

@@ -15,7 +15,7 @@ class Boom extends Command<OcifixContext> {
 }
 
 function run(args: string[], debug: boolean) {
-  return runInProcess(Boom, args, { debug });
+  return runInProcess(args, { debug, extra: Boom });
 }
 
 describe('error reporting keeps stdout clean and hides stacks unless -D', () => {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NormalizeCommand } from '../../../src/cli/normalize.js';
 import { runInProcess } from '../../support/run-in-process.js';
 import { makeLayout, makeImage, perTagEntries, snapshot, tempDir, writeIndex, writeOciLayout } from '../../fixtures/normalize/layouts.js';
 
 async function run(args: string[]) {
-  return runInProcess(NormalizeCommand, ['normalize', ...args]);
+  return runInProcess(['normalize', ...args]);
 }
 
 describe('docker ocifix normalize (in process)', () => {

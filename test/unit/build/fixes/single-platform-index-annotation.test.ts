@@ -25,9 +25,15 @@ describe('single-platform-index-annotation', () => {
     expect(m.notices).toEqual(['ocifix: dropped --annotation index:k: one-manifest image (--ocifix-index-annotations=manifest-only)']);
     const dd = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '-t', 'a', '.'], { builder: DOCKERD, daemon: CLASSIC });
     expect(dd.notices).toEqual(['ocifix: dropped --annotation index:k: the classic image store holds no image index']);
-    // the containerd store can hold an index: the docker driver then forces one like any builder
+  });
+
+  it('the docker driver on the containerd store: buildx succeeds (its default provenance makes an index), so the build is left alone', () => {
+    // observed with buildx 0.12-0.36 on Engine 29 (test/matrix/p1-containerd-store.test.ts)
     const cd = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '-t', 'a', '.'], { builder: DOCKERD, daemon: CONTAINERD });
-    expect(cd.decided.indexAnnotationsDropped).toBeUndefined();
+    expect([cd.edits, cd.notices, cd.decided.indexAnnotationsDropped]).toEqual([[], [], undefined]);
+    // without provenance the export is one manifest again, and the index is forced like on any builder
+    const bare = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '--provenance=false', '-t', 'a', '.'], { builder: DOCKERD, daemon: CONTAINERD });
+    expect(bare.notices).toEqual(['ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index']);
   });
 
   it('fail refuses', () => {

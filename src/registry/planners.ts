@@ -1,7 +1,7 @@
 /**
  * Pure planners: (what the registry holds now + what the user asked for) → the exact
  * `docker buildx imagetools create` argv to run, the tags that must not have moved (compare-and-swap)
- * and the exact index buildx will push. No I/O: the executor (ops.ts) reads, plans, checks, writes.
+ * and the exact index buildx will push. No I/O: the executor (execute.ts) reads, plans, checks, writes.
  *
  * The traps of `imagetools create` this encodes (buildx v0.36.1, util/imagetools/create.go):
  *  - any `--annotation` rebuilds the index from its flattened child descriptors, and the new index

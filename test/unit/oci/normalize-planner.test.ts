@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OcifixError } from '../../../src/errors.js';
 import type { IndexJson } from '../../../src/oci/layout.js';
 import type { Descriptor } from '../../../src/oci/media.js';
-import { type Mode, planNormalize, type PlanOptions } from '../../../src/oci/plan.js';
+import { type Mode, planNormalize, type PlanOptions } from '../../../src/oci/normalize-planner.js';
 import { parseRefSelector, type RefSelector } from '../../../src/oci/refname.js';
 import { caught } from '../../support/caught.js';
 

@@ -1,6 +1,6 @@
 /**
  * The registry operations as functions (the CLI commands and `docker ocifix build`'s post-build
- * steps both call these): read → plan (pure, plan.ts) → preflight (`imagetools create --dry-run`
+ * steps both call these): read → plan (pure, planners.ts) → preflight (`imagetools create --dry-run`
  * must print exactly the planned bytes) → compare-and-swap (every tag re-read just before the
  * write) → write → read back and check.
  *
@@ -19,7 +19,7 @@ import { OcifixError, UsageError } from '../errors.js';
 import { parseDigest } from '../oci/digest.js';
 import { Imagetools, RegistryError } from './imagetools.js';
 import { asIndex, resolveBytes, type Index, type Resolved } from './manifest.js';
-import { checkTag, diffIndexes, planAnnotate, planRetag, type Plan, type Removal, type VerifyExpectation, type VerifyReport } from './plan.js';
+import { checkTag, diffIndexes, planAnnotate, planRetag, type Plan, type Removal, type VerifyExpectation, type VerifyReport } from './planners.js';
 import { atDigest, formatReference, parseReference, tagOnly, type ImageRef } from './reference.js';
 
 export interface RegistryOptions {

@@ -6,7 +6,7 @@ import { UsageError } from '../../../src/errors.js';
 import { Imagetools } from '../../../src/registry/imagetools.js';
 import { MEDIA } from '../../../src/oci/media.js';
 import { goJsonString, marshalIndexLikeGo, resolveBytes, sha256, type Index, type Resolved } from '../../../src/registry/manifest.js';
-import { checkTag, flattenLikeBuildx, planAnnotate, planRetag, RefusedError, type Removal } from '../../../src/registry/plan.js';
+import { checkTag, flattenLikeBuildx, planAnnotate, planRetag, RefusedError, type Removal } from '../../../src/registry/planners.js';
 import { parseReference } from '../../../src/registry/reference.js';
 
 // Real buildx v0.36.1 output: `imagetools inspect --raw` of a 2-platform index (SOURCE) and
