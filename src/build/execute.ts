@@ -12,7 +12,7 @@ import { OcifixError } from '../errors.js';
 import { writeFileAtomic } from '../layout/atomic.js';
 import { shortDigest } from '../oci/digest.js';
 import { describeStep } from './steps.js';
-import type { BuildPlan } from './types.js';
+import type { BuildPlan, PostStep } from './types.js';
 
 export type TagCheck =
   /** The tag already resolves to the digest. */
@@ -182,136 +182,154 @@ export async function rewriteMetadata(path: string, from: string, to: IndexDescr
   return true;
 }
 
+/** What the steps after a successful build share. */
+interface RunState {
+  /** The pushed digest, once read (or after annotate, the annotated index's). */
+  digest?: string;
+  /** The main build's stdout, when held back (-q with an annotate step): printed at the end. */
+  heldStdout?: string;
+  /** A step that failed without making the later steps pointless: the exit code at the end. */
+  deferredExit: number;
+  /** Our stdin, read once into a private file when several builds need it. */
+  stdin?: { path: string; remove(): Promise<void> };
+}
+
+function noteFor(io: ExecuteIO): (line: string) => void {
+  return (line) => {
+    if (!io.quiet) io.say(line);
+  };
+}
+
+async function currentDigest(plan: BuildPlan, st: RunState): Promise<string> {
+  if (st.digest) return st.digest;
+  if (!plan.metadataFile) throw new OcifixError('internal: a registry step without a metadata file');
+  st.digest = await pushedDigest(plan.metadataFile.path);
+  return st.digest;
+}
+
+/** A local file problem must not skip the registry checks that follow: report it, go on, fail at the end. */
+async function softly(io: ExecuteIO, st: RunState, fn: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!(error instanceof OcifixError)) throw error;
+    io.say(`docker ocifix: ${error.message}`);
+    st.deferredExit = 1;
+    return false;
+  }
+}
+
+async function annotateStep(step: Extract<PostStep, { kind: 'annotate' }>, plan: BuildPlan, ops: PostStepOps, io: ExecuteIO, st: RunState): Promise<void> {
+  const from = await currentDigest(plan, st);
+  const annotated = await ops.annotate(step.refs, from, step.annotations);
+  st.digest = annotated.digest;
+  const files: string[] = [];
+  if (annotated.digest !== from) {
+    if (plan.metadataFile && !plan.metadataFile.temporary && (await softly(io, st, () => rewriteMetadata(plan.metadataFile!.path, from, annotated)))) files.push(plan.metadataFile.path);
+    if (plan.iidFile && (await softly(io, st, () => rewriteIidFile(plan.iidFile!, from, annotated.digest)))) files.push(plan.iidFile);
+    if (st.heldStdout !== undefined) st.heldStdout = st.heldStdout.split(from).join(annotated.digest);
+  }
+  const n = step.annotations.length;
+  noteFor(io)(
+    `ocifix: added ${n} annotation${n === 1 ? '' : 's'} lost in buildx ${step.buildxVersion}'s multi-node merge: index ${shortDigest(annotated.digest)}` +
+      (files.length ? ` (also in ${files.join(', ')})` : ''),
+  );
+}
+
+async function verifyTagsStep(step: Extract<PostStep, { kind: 'verify-tags' }>, plan: BuildPlan, ops: PostStepOps, io: ExecuteIO, st: RunState): Promise<void> {
+  const want = await currentDigest(plan, st);
+  // silent when quick; one line when it takes longer than a moment (many tags, a slow registry)
+  const n = step.refs.length;
+  const timer = setTimeout(() => noteFor(io)(`ocifix: checking that ${n === 1 ? step.refs[0] : `the ${n} tags`} point${n === 1 ? 's' : ''} at ${shortDigest(want)}…`), io.progressAfterMs ?? 1000);
+  try {
+    const checks = await mapBounded(step.refs, TAG_CHECK_CONCURRENCY, async (ref) => ({ ref, check: await ops.ensureTag(ref, want) }));
+    for (const { ref, check } of checks) {
+      if (check.state === 'repointed') io.say(`ocifix: re-pointed ${ref} to ${shortDigest(want)} (it was on ${check.was ? shortDigest(check.was) : 'nothing'})`);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One step after a successful build; an OcifixError stops the plan with its exit code. */
+async function runSuccessStep(step: PostStep, plan: BuildPlan, ops: PostStepOps, io: ExecuteIO, st: RunState): Promise<void> {
+  switch (step.kind) {
+    case 'buildx': {
+      const r = await ops.buildx(step.args, plan.buildxEnv, { stdout: step.stdout, ...(st.stdin ? { stdinFile: st.stdin.path } : {}) });
+      if (r.exitCode !== 0) throw new OcifixError(`the main build succeeded, but the follow-up build to ${step.why} failed (exit ${r.exitCode})`, r.exitCode);
+      return;
+    }
+    case 'normalize': {
+      const summary = await ops.normalize(step.path, step.ref);
+      if (summary) noteFor(io)(`ocifix: normalized ${step.path} for crane and skopeo: ${summary}`);
+      return;
+    }
+    case 'annotate':
+      return annotateStep(step, plan, ops, io, st);
+    case 'verify-annotations': {
+      const problems = (await mapBounded(step.refs, TAG_CHECK_CONCURRENCY, (ref) => ops.verifyAnnotations(ref, step.annotations))).flat();
+      if (problems.length > 0) throw new OcifixError(`the pushed index lacks annotations that were asked for: ${problems.join('; ')}`);
+      return;
+    }
+    case 'verify-tags':
+      return verifyTagsStep(step, plan, ops, io, st);
+    default:
+      return;
+  }
+}
+
 /** Run a plan (not a refused one). Returns the exit code for `docker ocifix build`. */
 export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: ExecuteIO): Promise<number> {
   const failureSteps = plan.postSteps.filter((s) => s.when === 'failure');
   const alwaysSteps = plan.postSteps.filter((s) => s.when === 'always');
   const successSteps = plan.postSteps.filter((s) => s.when === 'success');
-  const note = (line: string): void => {
-    if (!io.quiet) io.say(line);
-  };
+  const st: RunState = { deferredExit: 0 };
 
   // Which outputs exist before the build: only the ones this run creates may be cleaned up.
   const before = new Map<string, 'absent' | 'present'>();
   for (const s of failureSteps) if (s.kind === 'remove-empty-output') before.set(s.path, await pathState(s.path));
 
-  let stdin: { path: string; remove(): Promise<void> } | undefined;
   const cleanup = async (): Promise<void> => {
     for (const s of alwaysSteps) if (s.kind === 'remove-temp') await rm(s.path, { force: true }).catch(() => undefined);
-    await stdin?.remove().catch(() => undefined);
+    await st.stdin?.remove().catch(() => undefined);
   };
 
-  /** The main build's stdout, when held back (-q with an annotate step): printed at the end. */
-  let heldStdout: string | undefined;
   let code: number;
   try {
     // read once, handed to every build (a follow-up build would otherwise find stdin at EOF)
-    if (plan.stdin === 'shared') stdin = await ops.captureStdin();
-    const main = await ops.buildx(plan.buildxArgs, plan.buildxEnv, { stdout: plan.mainStdout, ...(stdin ? { stdinFile: stdin.path } : {}) });
+    if (plan.stdin === 'shared') st.stdin = await ops.captureStdin();
+    const main = await ops.buildx(plan.buildxArgs, plan.buildxEnv, { stdout: plan.mainStdout, ...(st.stdin ? { stdinFile: st.stdin.path } : {}) });
     code = main.exitCode;
-    if (plan.mainStdout === 'capture') heldStdout = main.stdout;
+    if (plan.mainStdout === 'capture') st.heldStdout = main.stdout;
   } catch (error) {
     await cleanup();
     throw error;
   }
   if (code !== 0) {
-    if (heldStdout) io.print(heldStdout);
+    if (st.heldStdout) io.print(st.heldStdout);
     for (const s of failureSteps) {
       if (s.kind !== 'remove-empty-output' || before.get(s.path) !== 'absent') continue;
-      if (await removeIfEmpty(s.path).catch(() => false)) note(`ocifix: removed ${s.path}: the failed build left it empty and it did not exist before`);
+      if (await removeIfEmpty(s.path).catch(() => false)) noteFor(io)(`ocifix: removed ${s.path}: the failed build left it empty and it did not exist before`);
     }
     await cleanup();
     return code;
   }
 
-  let digest: string | undefined;
-  /** A step that failed without making the later steps pointless: the exit code at the end. */
-  let deferredExit = 0;
-  const currentDigest = async (): Promise<string> => {
-    if (digest) return digest;
-    if (!plan.metadataFile) throw new OcifixError('internal: a registry step without a metadata file');
-    digest = await pushedDigest(plan.metadataFile.path);
-    return digest;
-  };
-  /** A local file problem must not skip the registry checks that follow: report it, go on, fail at the end. */
-  const softly = async (fn: () => Promise<boolean>): Promise<boolean> => {
-    try {
-      return await fn();
-    } catch (error) {
-      if (!(error instanceof OcifixError)) throw error;
-      io.say(`docker ocifix: ${error.message}`);
-      deferredExit = 1;
-      return false;
-    }
-  };
-
   try {
     for (const step of successSteps) {
       try {
-        switch (step.kind) {
-          case 'buildx': {
-            const r = await ops.buildx(step.args, plan.buildxEnv, { stdout: step.stdout, ...(stdin ? { stdinFile: stdin.path } : {}) });
-            if (r.exitCode !== 0) throw new OcifixError(`the main build succeeded, but the follow-up build to ${step.why} failed (exit ${r.exitCode})`, r.exitCode);
-            break;
-          }
-          case 'normalize': {
-            const summary = await ops.normalize(step.path, step.ref);
-            if (summary) note(`ocifix: normalized ${step.path} for crane and skopeo: ${summary}`);
-            break;
-          }
-          case 'annotate': {
-            const from = await currentDigest();
-            const annotated = await ops.annotate(step.refs, from, step.annotations);
-            digest = annotated.digest;
-            const files: string[] = [];
-            if (digest !== from) {
-              if (plan.metadataFile && !plan.metadataFile.temporary && (await softly(() => rewriteMetadata(plan.metadataFile!.path, from, annotated)))) files.push(plan.metadataFile.path);
-              if (plan.iidFile && (await softly(() => rewriteIidFile(plan.iidFile!, from, annotated.digest)))) files.push(plan.iidFile);
-              if (heldStdout !== undefined) heldStdout = heldStdout.split(from).join(annotated.digest);
-            }
-            const n = step.annotations.length;
-            note(
-              `ocifix: added ${n} annotation${n === 1 ? '' : 's'} lost in buildx ${step.buildxVersion}'s multi-node merge: index ${shortDigest(digest)}` +
-                (files.length ? ` (also in ${files.join(', ')})` : ''),
-            );
-            break;
-          }
-          case 'verify-annotations': {
-            const problems = (await mapBounded(step.refs, TAG_CHECK_CONCURRENCY, (ref) => ops.verifyAnnotations(ref, step.annotations))).flat();
-            if (problems.length > 0) throw new OcifixError(`the pushed index lacks annotations that were asked for: ${problems.join('; ')}`);
-            break;
-          }
-          case 'verify-tags': {
-            const want = await currentDigest();
-            // silent when quick; one line when it takes longer than a moment (many tags, a slow registry)
-            const n = step.refs.length;
-            const timer = setTimeout(() => note(`ocifix: checking that ${n === 1 ? step.refs[0] : `the ${n} tags`} point${n === 1 ? 's' : ''} at ${shortDigest(want)}…`), io.progressAfterMs ?? 1000);
-            try {
-              const checks = await mapBounded(step.refs, TAG_CHECK_CONCURRENCY, async (ref) => ({ ref, check: await ops.ensureTag(ref, want) }));
-              for (const { ref, check } of checks) {
-                if (check.state === 'repointed') io.say(`ocifix: re-pointed ${ref} to ${shortDigest(want)} (it was on ${check.was ? shortDigest(check.was) : 'nothing'})`);
-              }
-            } finally {
-              clearTimeout(timer);
-            }
-            break;
-          }
-          default:
-            break;
-        }
+        await runSuccessStep(step, plan, ops, io, st);
       } catch (error) {
-        if (error instanceof OcifixError) {
-          if (heldStdout) io.print(heldStdout);
-          heldStdout = undefined;
-          io.say(`docker ocifix: ${describeStep(step)}: ${error.message}`);
-          return error.exitCode || 1;
-        }
-        throw error;
+        if (!(error instanceof OcifixError)) throw error;
+        if (st.heldStdout) io.print(st.heldStdout);
+        st.heldStdout = undefined;
+        io.say(`docker ocifix: ${describeStep(step)}: ${error.message}`);
+        return error.exitCode || 1;
       }
     }
   } finally {
     await cleanup();
   }
-  if (heldStdout) io.print(heldStdout);
-  return deferredExit;
+  if (st.heldStdout) io.print(st.heldStdout);
+  return st.deferredExit;
 }

@@ -142,6 +142,25 @@ async function firstNonZero(fh: FileHandle, from: number, to: number): Promise<n
   return undefined;
 }
 
+/** The name a ustar header holds (with its POSIX prefix field). */
+function headerName(hdr: Buffer): string {
+  const magic = hdr.subarray(257, 263).toString('latin1');
+  const name = cstring(hdr, 0, 100);
+  if (!magic.startsWith('ustar')) return name;
+  const prefix = cstring(hdr, 345, 155);
+  return prefix !== '' && magic === 'ustar\0' ? `${prefix}/${name}` : name;
+}
+
+/** Regular files and directories only: links and special files are refused. */
+function entryType(typeflag: string, rawName: string, label: string): TarEntryType {
+  if (typeflag === '0' || typeflag === '\0' || typeflag === '7') return 'file';
+  if (typeflag === '5') return 'directory';
+  if (typeflag === '1' || typeflag === '2') {
+    throw new InputError(`${label}: entry "${rawName}" is a ${typeflag === '2' ? 'symbolic' : 'hard'} link; an OCI layout tar holds regular files only (refusing to read it)`);
+  }
+  throw new InputError(`${label}: entry "${rawName}" has unsupported tar type '${typeflag}'; an OCI layout tar holds regular files and directories only`);
+}
+
 /** Scan a tar file's headers. `label` names the file in messages. */
 export async function scanTar(fh: FileHandle, fileSize: number, label: string): Promise<TarScan> {
   if (fileSize === 0) throw new InputError(`${label} is empty; expected an OCI layout tar (docker buildx build -o type=oci,dest=${label})`);
@@ -204,12 +223,7 @@ export async function scanTar(fh: FileHandle, fileSize: number, label: string): 
       pos = pos + BLOCK + Math.ceil(size / BLOCK) * BLOCK;
       continue;
     }
-    const magic = hdr.subarray(257, 263).toString('latin1');
-    let rawName = cstring(hdr, 0, 100);
-    if (magic.startsWith('ustar')) {
-      const prefix = cstring(hdr, 345, 155);
-      if (prefix !== '' && magic === 'ustar\0') rawName = `${prefix}/${rawName}`;
-    }
+    let rawName = headerName(hdr);
     if (longName !== undefined) rawName = longName;
     if (paxPath !== undefined) rawName = paxPath;
     if (paxSize !== undefined) size = paxSize;
@@ -218,16 +232,7 @@ export async function scanTar(fh: FileHandle, fileSize: number, label: string): 
     longName = undefined;
 
     const name = safeEntryName(rawName, label);
-    let type: TarEntryType;
-    if (typeflag === '0' || typeflag === '\0' || typeflag === '7') type = 'file';
-    else if (typeflag === '5') type = 'directory';
-    else if (typeflag === '1' || typeflag === '2') {
-      throw new InputError(
-        `${label}: entry "${rawName}" is a ${typeflag === '2' ? 'symbolic' : 'hard'} link; an OCI layout tar holds regular files only (refusing to read it)`,
-      );
-    } else {
-      throw new InputError(`${label}: entry "${rawName}" has unsupported tar type '${typeflag}'; an OCI layout tar holds regular files and directories only`);
-    }
+    const type = entryType(typeflag, rawName, label);
     const dataOffset = pos + BLOCK;
     const padded = type === 'file' ? Math.ceil(size / BLOCK) * BLOCK : 0;
     if (type === 'directory') size = 0;

@@ -3,8 +3,9 @@
 // reproduced by a `docker` wrapper that moves a tag onto a child right after buildx pushed;
 // ocifix notices and re-points it. Also: the exact argv buildx receives, and that a plain build
 // is one buildx run and nothing else.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../helpers/stack.js';
 import { describeResult, fixture, getManifest, ref, requireStack, run, uniqueRepo, workDir } from '../helpers/stack.js';
@@ -86,9 +87,36 @@ describe('fix 5: tags on the pushed digest', () => {
     expect(rec.calls()).toEqual([['--context', s.dockerContext, 'buildx', 'build', ...args]]);
   });
 
-  it("buildx's exit code is passed through", async () => {
+  it("buildx's exit status is passed through, also one ocifix never uses itself (buildx killed: 128+9)", async () => {
     const r = await ocifixBuild(['--builder', 'single', '--target', 'nope', fixture('scratch')]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('target stage "nope" could not be found');
+
+    // a RUN that sleeps; the real buildx is killed with SIGKILL while it waits for it
+    const dir = workDir('f5-killed');
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY --from=busybox busybox /bin/busybox\nARG MARK\nRUN ["/bin/busybox", "sleep", "60"]\n');
+    const mark = `ocifix-killed-${process.pid}-${Date.now()}`;
+    const child = execa('docker', ['ocifix', 'build', '--builder', 'single', '--no-cache', '--build-arg', `MARK=${mark}`, '--build-context', `busybox=${s.busyboxDir}`, '--push', '-t', ref(uniqueRepo('f5-killed')), dir], { env: buildEnv(), reject: false, all: true });
+    let buildxPid: number | undefined;
+    for (let i = 0; i < 200 && buildxPid === undefined; i++) {
+      await new Promise((done) => setTimeout(done, 100));
+      buildxPid = readdirSync('/proc')
+        .filter((n) => /^\d+$/.test(n))
+        .find((n) => {
+          try {
+            const argv = readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0');
+            return /buildx$/.test(argv[0] ?? '') && argv.includes(`MARK=${mark}`);
+          } catch {
+            return false;
+          }
+        }) as unknown as number | undefined;
+    }
+    expect(buildxPid, 'the buildx process of the build').toBeDefined();
+    await new Promise((done) => setTimeout(done, 1500)); // inside the RUN by now
+    process.kill(Number(buildxPid), 'SIGKILL');
+    const k = await child;
+    expect(k.exitCode, k.all).toBe(137);
+    expect(k.all).not.toMatch(/^\s+at /m); // no stack trace
+    expect((k.all ?? '').split('\n').filter((l) => l.startsWith('ocifix: '))).toEqual([]); // nothing was pushed: no post-push word
   });
 });
