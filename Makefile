@@ -10,7 +10,7 @@ export OCIFIX_TOOLS_DIR ?= $(HOME)/.cache/docker-ocifix/tools
 
 SOURCES := $(shell find src -name '*.ts') scripts/build.mjs package.json
 
-.PHONY: fix-table deps binary binaries-ci release bundle typecheck unit test test-unit test-integration test-e2e test-release test-matrix bench install uninstall clean stack-up stack-down
+.PHONY: lint format fix-table deps binary binaries-ci release bundle typecheck unit test test-unit test-integration test-e2e test-release test-matrix bench install uninstall clean stack-up stack-down
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -54,6 +54,14 @@ test-release: release
 
 typecheck: deps
 	tsc -p tsconfig.json
+
+# typescript-eslint + prettier (configs: eslint.config.mjs, .prettierrc.json); `make format` rewrites.
+lint: deps
+	eslint .
+	prettier --check .
+
+format: deps
+	prettier --write .
 
 # Everything: types, unit, the built binaries through the real docker CLI (linux-x64) and qemu
 # (linux-arm64), and e2e on the real stack.

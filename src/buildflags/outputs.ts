@@ -39,6 +39,7 @@ let csvSync: CsvSync | undefined;
  * and vitest only: src/ run as plain ES modules by Node would have no `require` here.)
  */
 function csvParse(): CsvSync['parse'] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load in the bundle, see above
   return (csvSync ??= require('csv-parse/sync') as CsvSync).parse;
 }
 

@@ -162,19 +162,19 @@ export function parsePlatform(specifier: string): Platform {
         // containerd picks runtime.GOARCH (and the CPU variant on 32-bit arm, which we do not probe).
         return make(os, hostArch(), '', osVersion, osFeatures);
       }
-      let [arch, variant] = normalizeArch(parts[0]!, '');
-      if (arch === 'arm' && variant === 'v7') variant = '';
+      const [arch, v] = normalizeArch(parts[0]!, '');
+      const variant = arch === 'arm' && v === 'v7' ? '' : v;
       if (KNOWN_ARCH.has(arch)) return make(hostOS(), arch, variant, '', undefined);
       throw new PlatformSyntaxError(`${goQuote(specifier)}: unknown operating system or architecture: invalid argument`);
     }
     case 2: {
-      let [arch, variant] = normalizeArch(parts[1]!, '');
-      if (arch === 'arm' && variant === 'v7') variant = '';
+      const [arch, v] = normalizeArch(parts[1]!, '');
+      const variant = arch === 'arm' && v === 'v7' ? '' : v;
       return make(os, arch, variant, osVersion, osFeatures);
     }
     case 3: {
-      let [arch, variant] = normalizeArch(parts[1]!, parts[2]!);
-      if (arch === 'arm64' && variant === '') variant = 'v8';
+      const [arch, v] = normalizeArch(parts[1]!, parts[2]!);
+      const variant = arch === 'arm64' && v === '' ? 'v8' : v;
       return make(os, arch, variant, osVersion, osFeatures);
     }
     default:

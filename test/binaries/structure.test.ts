@@ -18,8 +18,8 @@ import { findSeaBlob, fuseStates, readMachO, SEA_FLAG_USE_CODE_CACHE, sha256 } f
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const dist = join(root, 'dist');
-const ALL = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'windows-x64'] as const;
-type Target = (typeof ALL)[number];
+const _ALL = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'windows-x64'] as const;
+type Target = (typeof _ALL)[number];
 const targets = (process.env['OCIFIX_RELEASE_TARGETS'] || 'linux-x64,linux-arm64').split(',') as Target[];
 
 const FILE: Record<Target, RegExp> = {

@@ -23,7 +23,7 @@ function docker(args: string[], env: Record<string, string>) {
 async function dockerOnTty(args: string[], env: Record<string, string>, cwd: string) {
   const quoted = ['docker', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const r = await execa('script', ['-q', '-e', '-c', quoted, '/dev/null'], { env, cwd, reject: false, stdin: 'ignore' });
-  return { exitCode: r.exitCode, output: r.stdout.replace(/\r/g, '').replace(/\x1b\[[0-9;]*m/g, '') };
+  return { exitCode: r.exitCode, output: r.stdout.replace(/\r/g, '').replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '') };
 }
 
 const USER_CONFIG = `{

@@ -94,7 +94,7 @@ export async function requireStack(): Promise<Stack> {
     const r = await fetch(`http://${s.registry}/v2/`, { signal: AbortSignal.timeout(5000) });
     if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
   } catch (e) {
-    throw new Error(`${NOT_UP}: registry ${s.registry} does not answer (${(e as Error).message})`);
+    throw new Error(`${NOT_UP}: registry ${s.registry} does not answer (${(e as Error).message})`, { cause: e });
   }
   for (const sock of [s.dockerdHost, s.buildkitA, s.buildkitB]) {
     const p = sock.replace(/^unix:\/\//, '');

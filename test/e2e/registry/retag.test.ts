@@ -1,6 +1,6 @@
 // docker ocifix retag on the real stack: targets end on exactly the source digest (byte-identical).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, getManifest, listTags, ref, requireStack, run, stack, tryGetManifest, uniqueRepo } from '../helpers/stack.js';
+import { describeResult, getManifest, listTags, ref, requireStack, stack, tryGetManifest, uniqueRepo } from '../helpers/stack.js';
 import { childOf, dockerWrapper, ocifix, ocifixVia, pushIndex } from './support.js';
 
 describe('docker ocifix retag', () => {
