@@ -180,12 +180,8 @@ function checkAnnotationTypes(set: readonly Annotation[]): void {
 }
 
 /** Plan `docker ocifix annotate`. Throws RefusedError / UsageError; never does I/O. */
-export function planAnnotate(input: AnnotateInput): Plan {
-  const { target, current } = input;
-  const ref = formatReference(target);
-  checkAnnotationTypes(input.set);
-  const index = requireIndex(ref, current, 'annotating it');
-  const before = flattenLikeBuildx(index.manifests ?? []);
+/** What imagetools can annotate: an OCI-typed index whose entries the platform-scoped requests address. */
+function checkAnnotatable(ref: string, before: readonly Descriptor[], input: AnnotateInput): void {
   if (before.length === 0) throw new RefusedError(`${ref} is an empty index (no manifests); nothing to annotate`);
   if (before.every((d) => isDockerMediaType(d.mediaType))) {
     throw new RefusedError(
@@ -194,7 +190,6 @@ export function planAnnotate(input: AnnotateInput): Plan {
         `Convert the image to OCI media types first (rebuild with --output type=image,oci-mediatypes=true,push=true, or skopeo copy --all --format oci), then annotate.`,
     );
   }
-  const resultType = MEDIA.ociIndex;
 
   // Platform-scoped requests must address existing entries (buildx would silently skip them, or
   // crash on an entry without a platform).
@@ -210,9 +205,10 @@ export function planAnnotate(input: AnnotateInput): Plan {
       );
     }
   }
+}
 
-  const changes: string[] = [];
-  // Index annotations: everything already there, then the change.
+/** The index's annotations after the change: everything already there, then the removals and values asked for. */
+function nextIndexAnnotations(index: Index, input: AnnotateInput, changes: string[]): { oldIndexAnn: Record<string, string>; newIndexAnn: Record<string, string> } {
   const oldIndexAnn = { ...(index.annotations ?? {}) };
   const newIndexAnn = { ...oldIndexAnn };
   for (const r of input.remove.filter((x) => x.type === 'index')) {
@@ -230,8 +226,11 @@ export function planAnnotate(input: AnnotateInput): Plan {
   for (const k of Object.keys(newIndexAnn)) {
     if (k.includes('=')) throw new RefusedError(`index annotation key ${goQuote(k)} contains "=": imagetools cannot carry it over (its --annotation flag splits at the first "="); nothing was changed`);
   }
+  return { oldIndexAnn, newIndexAnn };
+}
 
-  // Descriptor annotations: removals first, then "every entry" values, then platform-specific ones.
+/** The entries after the change: removals first, then "every entry" values, then platform-specific ones. */
+function nextDescriptors(before: readonly Descriptor[], input: AnnotateInput, changes: string[]): { after: Descriptor[]; descSets: Annotation[]; removedFromDescs: boolean } {
   const descSets = input.set.filter((a) => a.type === 'manifest-descriptor');
   const descRemovals = input.remove.filter((r) => r.type === 'manifest-descriptor');
   const after = before.map((d) => {
@@ -253,6 +252,20 @@ export function planAnnotate(input: AnnotateInput): Plan {
     const n = before.filter((d, i) => d.annotations?.[r.key] !== undefined && after[i]!.annotations?.[r.key] === undefined).length;
     changes.push(`manifest-descriptor annotation ${r.key} on ${scopeText(r.platform)}: ${n === 0 ? 'not present, nothing to remove' : `removed from ${n} entr${n === 1 ? 'y' : 'ies'}`}`);
   }
+  return { after, descSets, removedFromDescs };
+}
+
+export function planAnnotate(input: AnnotateInput): Plan {
+  const { target, current } = input;
+  const ref = formatReference(target);
+  checkAnnotationTypes(input.set);
+  const index = requireIndex(ref, current, 'annotating it');
+  const before = flattenLikeBuildx(index.manifests ?? []);
+  checkAnnotatable(ref, before, input);
+  const resultType = MEDIA.ociIndex;
+  const changes: string[] = [];
+  const { oldIndexAnn, newIndexAnn } = nextIndexAnnotations(index, input, changes);
+  const { after, descSets, removedFromDescs } = nextDescriptors(before, input, changes);
 
   const expectedIndex: Index = { schemaVersion: 2, mediaType: resultType, manifests: after };
   if (Object.keys(newIndexAnn).length > 0) expectedIndex.annotations = newIndexAnn;
