@@ -71,7 +71,7 @@ describe('planBake', () => {
     const load = p.postSteps.find((s) => s.kind === 'buildx');
     expect(load).toMatchObject({ args: ['bake', '--file=-', '--builder=multi', 'app-plain'], stdinFile: '/tmp/T/load.json' });
     const loadDef = JSON.parse(p.files['/tmp/T/load.json']!) as { target: Record<string, Record<string, unknown>> };
-    expect(loadDef.target['app-plain']).toMatchObject({ platforms: ['linux/amd64'], output: ['type=docker'], tags: ['bake-app-plain:dev'] });
+    expect(loadDef.target['app-plain']).toMatchObject({ platforms: ['linux/amd64'], output: [{ type: 'docker' }], tags: ['bake-app-plain:dev'] });
     expect(p.notices).toEqual([
       'ocifix: target "app-plain": the classic store cannot --load 2 platforms: loading linux/amd64 only (--ocifix-load=native)',
       'ocifix: target "layout": added --set layout.args.BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index',
