@@ -101,8 +101,10 @@ export function targetRequest(name: string, t: BakeTarget, bake: { metadataFile?
     explicit.push(a['type'] ?? entryCsv(e));
   }
   const noDefault = env.BUILDX_NO_DEFAULT_ATTESTATIONS !== undefined && parseBoolValue(env.BUILDX_NO_DEFAULT_ATTESTATIONS) === true;
-  let platforms = t.platforms ?? [];
-  if (platforms.length === 0 && env.DOCKER_DEFAULT_PLATFORM) platforms = env.DOCKER_DEFAULT_PLATFORM.split(',').map((p) => p.trim()).filter(Boolean);
+  // `--set T.platform=a,b` prints as one entry: buildx splits them on commas when it builds
+  const split = (xs: readonly string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  let platforms = split(t.platforms ?? []);
+  if (platforms.length === 0 && env.DOCKER_DEFAULT_PLATFORM) platforms = split([env.DOCKER_DEFAULT_PLATFORM]);
   const mp = t.args?.['BUILDKIT_MULTI_PLATFORM'];
   const call = t.call;
   return {

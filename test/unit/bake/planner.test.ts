@@ -124,9 +124,13 @@ describe('planBake', () => {
     const p = plan(['-f', 'compose.yaml', '--builder', 'multi'], 'print-compose-v0.36.1.json', facts('0.36.1'));
     expect(p.targets.map((t) => [t.name, t.fixes])).toEqual([
       ['app-plain', ['load-multi-platform']],
-      ['layout', ['oci-multiple-tags']],
-      ['pushed', ['push-tags']],
+      ['layout', ['single-platform-index-annotation', 'oci-multiple-tags']],
+      ['pushed', ['multi-node-index-annotation', 'push-tags']],
     ]);
+    // buildx 0.15.1 reads the platforms from x-bake only; the same plan
+    const old = plan(['-f', 'compose.yaml', '--builder', 'multi'], 'print-compose-v0.15.1.json', facts('0.15.1'));
+    expect(old.targets.map((t) => t.fixes)).toEqual(p.targets.map((t) => t.fixes));
+    expect(old.postSteps.filter((x) => x.kind === 'annotate')).toHaveLength(1);
   });
 });
 
