@@ -186,6 +186,30 @@ describe('docker ocifix bake: what it leaves alone, what it refuses', () => {
     expect(r.stdout).not.toContain('"env"');
   });
 
+  it('--ocifix-load=split: every platform of every loading target in one more bake, each under its own tag', async () => {
+    const b = bakeDir('split');
+    const rec = recordingConfig();
+    const r = await ocifixBake(b, ['--builder', 'single', '--ocifix-load=split', '--set', 'app-plain.tags=' + `${b.repo}-split:dev`, 'app-plain'], { config: rec.dir });
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    expect(notices(r)).toEqual(['ocifix: target "app-plain": the classic store cannot --load 2 platforms: one TAG-os-arch each (--ocifix-load=split)']);
+    expect(await imagePlatform(`${b.repo}-split:dev-linux-amd64`)).toBe('linux/amd64');
+    expect(await imagePlatform(`${b.repo}-split:dev-linux-arm64`)).toBe('linux/arm64');
+    // one cache build of everything, then one load bake of both platforms
+    const bakes = rec.calls().filter((c) => c[1] === 'bake');
+    expect(bakes).toHaveLength(3);
+    expect(bakes[2]).toEqual(['buildx', 'bake', '--file=-', '--builder=single', 'app-plain-linux-amd64', 'app-plain-linux-arm64']);
+  });
+
+  it('a definition on stdin (-f -) is read once, for the --print and the bake', async () => {
+    const b = bakeDir('stdin');
+    const hcl = readFileSync(join(b.dir, 'docker-bake.hcl'), 'utf8');
+    const r = await run('docker', ['ocifix', 'bake', '-f', '-', '--builder', 'single', 'layout'], { cwd: b.dir, input: hcl, env: { ...buildEnv(), DOCKER_HOST: undefined, ...b.vars } });
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    expect((await readLayoutIndex(join(b.dir, 'out', 'layout'))).manifests).toHaveLength(1);
+    const sk = await skopeo(['inspect', '--raw', `oci:${join(b.dir, 'out', 'layout')}`]);
+    expect((JSON.parse(sk.stdout) as { annotations?: Record<string, string> }).annotations?.['org.example.title']).toBe('layout');
+  });
+
   it('docker bake through aliases.builder=ocifix', async () => {
     const b = bakeDir('alias');
     const config = join(workDir('bake-alias-cfg'), 'docker-config');
