@@ -257,6 +257,7 @@ export function planBake(input: BakePlanInput): BakePlanResult {
       target: Object.fromEntries(planned.map((x) => [x.target.name, patched(input.definition.target[x.target.name]!, changes.get(x.target.name)!)])),
     };
     for (const x of planned) x.target.overrides = Object.keys(changes.get(x.target.name)!).map((k) => `${x.target.name}.${k}`);
+    notices.push(`ocifix: the bake runs from its resolved definition, rewritten (--file -): ${[...new Set(planned.flatMap((x) => Object.keys(changes.get(x.target.name)!).filter((k) => (NEEDS_DEFINITION as readonly string[]).includes(k))))].join(', ')} cannot be changed with --set`);
     stdinFile = `${input.tempDir}/bake.json`;
     files[stdinFile] = `${JSON.stringify(def, null, 2)}\n`;
     argEdits.push(...definitionRemovals(p), { op: 'insert', at: 0, tokens: ['--file=-'] });

@@ -98,6 +98,7 @@ describe('planBake', () => {
     expect(p.mode).toBe('definition');
     expect(p.buildxArgs).toEqual(['bake', '--metadata-file=/tmp/T/metadata.json', '--file=-', 'layout']);
     expect(p.stdinFile).toBe('/tmp/T/bake.json');
+    expect(p.notices[0]).toBe('ocifix: the bake runs from its resolved definition, rewritten (--file -): annotations cannot be changed with --set');
     const def = JSON.parse(p.files['/tmp/T/bake.json']!) as { target: Record<string, { annotations?: string[]; output?: unknown[] }> };
     expect(def.target['layout']!.annotations).toEqual([]);
     expect(def.target['pushed']!.annotations).toEqual(['index:org.example.pushed=yes']);
