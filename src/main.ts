@@ -102,6 +102,11 @@ async function dispatch(invocation: ReturnType<typeof splitInvocation>, ctx: Oci
         const result = await runBuild(ctx, buildArgs, word as 'build' | 'b');
         return result === 'help' ? runOwn([word, ...buildArgs]) : result;
       }
+      if (word === 'bake') {
+        const { runBake } = await import('./bake/run.js');
+        const result = await runBake(ctx, buildArgs);
+        return result === 'help' ? runOwn(['bake', ...buildArgs]) : result;
+      }
       if (COMMAND_WORDS.has(first)) return runOwn(invocation.args);
       if (first.startsWith('-')) return forwardToBuildx(invocation.args, ctx);
       return forwardCommand(first, invocation.args, ctx);

@@ -131,8 +131,15 @@ async function removeIfEmpty(path: string): Promise<boolean> {
   return false;
 }
 
-/** The digest buildx pushed, from its metadata file. */
-export async function pushedDigest(path: string): Promise<string> {
+/** A bake's metadata file holds one entry per target; a build's is that entry. */
+function entryOf(meta: Record<string, unknown>, target: string | undefined): Record<string, unknown> {
+  if (target === undefined) return meta;
+  const e = meta[target];
+  return typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : {};
+}
+
+/** The digest buildx pushed, from its metadata file (a bake's: the target's entry). */
+export async function pushedDigest(path: string, target?: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -145,9 +152,10 @@ export async function pushedDigest(path: string): Promise<string> {
   } catch {
     throw new OcifixError(`buildx's metadata file ${path} is not JSON; the tags were not checked`);
   }
-  const d = meta['containerimage.digest'];
+  const d = entryOf(meta, target)['containerimage.digest'];
   if (typeof d !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(d)) {
-    throw new OcifixError(`buildx's metadata file ${path} has no containerimage.digest, so the pushed digest is unknown; the tags were not checked`);
+    const where = target === undefined ? '' : ` for target "${target}"`;
+    throw new OcifixError(`buildx's metadata file ${path} has no containerimage.digest${where}, so the pushed digest is unknown; the tags were not checked`);
   }
   return d;
 }
@@ -157,7 +165,7 @@ export async function pushedDigest(path: string): Promise<string> {
  * present, `containerimage.descriptor` (digest, size, media type), where they named `from`.
  * Atomic (writeFileAtomic: temp file beside it, fsync, rename). Returns false when it named another digest.
  */
-export async function rewriteMetadata(path: string, from: string, to: IndexDescriptor): Promise<boolean> {
+export async function rewriteMetadata(path: string, from: string, to: IndexDescriptor, target?: string): Promise<boolean> {
   let meta: Record<string, unknown>;
   let mode: number;
   try {
@@ -166,9 +174,10 @@ export async function rewriteMetadata(path: string, from: string, to: IndexDescr
   } catch (error) {
     throw new OcifixError(`cannot update ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it still names ${from}, not the annotated index ${to.digest}`);
   }
-  if (meta['containerimage.digest'] !== from) return false;
-  meta['containerimage.digest'] = to.digest;
-  const desc = meta['containerimage.descriptor'];
+  const entry = entryOf(meta, target);
+  if (entry['containerimage.digest'] !== from) return false;
+  entry['containerimage.digest'] = to.digest;
+  const desc = entry['containerimage.descriptor'];
   if (typeof desc === 'object' && desc !== null && (desc as Record<string, unknown>)['digest'] === from) {
     Object.assign(desc, { mediaType: to.mediaType, digest: to.digest, size: to.size });
   }
@@ -184,8 +193,8 @@ export async function rewriteMetadata(path: string, from: string, to: IndexDescr
 
 /** What the steps after a successful build share. */
 interface RunState {
-  /** The pushed digest, once read (or after annotate, the annotated index's). */
-  digest?: string;
+  /** The pushed digest per bake target ('' for a build), once read (or after annotate, the annotated index's). */
+  digests: Map<string, string>;
   /** The main build's stdout, when held back (-q with an annotate step): printed at the end. */
   heldStdout?: string;
   /** A step that failed without making the later steps pointless: the exit code at the end. */
@@ -194,17 +203,24 @@ interface RunState {
   stdin?: { path: string; remove(): Promise<void> };
 }
 
-function noteFor(io: ExecuteIO): (line: string) => void {
+function noteFor(io: ExecuteIO, target?: string): (line: string) => void {
   return (line) => {
-    if (!io.quiet) io.say(line);
+    if (!io.quiet) io.say(lead(line, target));
   };
 }
 
-async function currentDigest(plan: BuildPlan, st: RunState): Promise<string> {
-  if (st.digest) return st.digest;
+/** A step's line names its bake target: `ocifix: target "T": …`. */
+function lead(line: string, target: string | undefined): string {
+  return target === undefined || !line.startsWith('ocifix: ') ? line : `ocifix: target "${target}": ${line.slice('ocifix: '.length)}`;
+}
+
+async function currentDigest(plan: BuildPlan, st: RunState, target: string | undefined): Promise<string> {
+  const known = st.digests.get(target ?? '');
+  if (known) return known;
   if (!plan.metadataFile) throw new OcifixError('internal: a registry step without a metadata file');
-  st.digest = await pushedDigest(plan.metadataFile.path);
-  return st.digest;
+  const d = await pushedDigest(plan.metadataFile.path, target);
+  st.digests.set(target ?? '', d);
+  return d;
 }
 
 /** A local file problem must not skip the registry checks that follow: report it, go on, fail at the end. */
@@ -220,31 +236,31 @@ async function softly(io: ExecuteIO, st: RunState, fn: () => Promise<boolean>): 
 }
 
 async function annotateStep(step: Extract<PostStep, { kind: 'annotate' }>, plan: BuildPlan, ops: PostStepOps, io: ExecuteIO, st: RunState): Promise<void> {
-  const from = await currentDigest(plan, st);
+  const from = await currentDigest(plan, st, step.target);
   const annotated = await ops.annotate(step.refs, from, step.annotations);
-  st.digest = annotated.digest;
+  st.digests.set(step.target ?? '', annotated.digest);
   const files: string[] = [];
   if (annotated.digest !== from) {
-    if (plan.metadataFile && !plan.metadataFile.temporary && (await softly(io, st, () => rewriteMetadata(plan.metadataFile!.path, from, annotated)))) files.push(plan.metadataFile.path);
+    if (plan.metadataFile && !plan.metadataFile.temporary && (await softly(io, st, () => rewriteMetadata(plan.metadataFile!.path, from, annotated, step.target)))) files.push(plan.metadataFile.path);
     if (plan.iidFile && (await softly(io, st, () => rewriteIidFile(plan.iidFile!, from, annotated.digest)))) files.push(plan.iidFile);
     if (st.heldStdout !== undefined) st.heldStdout = st.heldStdout.split(from).join(annotated.digest);
   }
   const n = step.annotations.length;
-  noteFor(io)(
+  noteFor(io, step.target)(
     `ocifix: added ${n} annotation${n === 1 ? '' : 's'} lost in buildx ${step.buildxVersion}'s multi-node merge: index ${shortDigest(annotated.digest)}` +
       (files.length ? ` (also in ${files.join(', ')})` : ''),
   );
 }
 
 async function verifyTagsStep(step: Extract<PostStep, { kind: 'verify-tags' }>, plan: BuildPlan, ops: PostStepOps, io: ExecuteIO, st: RunState): Promise<void> {
-  const want = await currentDigest(plan, st);
+  const want = await currentDigest(plan, st, step.target);
   // silent when quick; one line when it takes longer than a moment (many tags, a slow registry)
   const n = step.refs.length;
-  const timer = setTimeout(() => noteFor(io)(`ocifix: checking that ${n === 1 ? step.refs[0] : `the ${n} tags`} point${n === 1 ? 's' : ''} at ${shortDigest(want)}…`), io.progressAfterMs ?? 1000);
+  const timer = setTimeout(() => noteFor(io, step.target)(`ocifix: checking that ${n === 1 ? step.refs[0] : `the ${n} tags`} point${n === 1 ? 's' : ''} at ${shortDigest(want)}…`), io.progressAfterMs ?? 1000);
   try {
     const checks = await mapBounded(step.refs, TAG_CHECK_CONCURRENCY, async (ref) => ({ ref, check: await ops.ensureTag(ref, want) }));
     for (const { ref, check } of checks) {
-      if (check.state === 'repointed') io.say(`ocifix: re-pointed ${ref} to ${shortDigest(want)} (it was on ${check.was ? shortDigest(check.was) : 'nothing'})`);
+      if (check.state === 'repointed') io.say(lead(`ocifix: re-pointed ${ref} to ${shortDigest(want)} (it was on ${check.was ? shortDigest(check.was) : 'nothing'})`, step.target));
     }
   } finally {
     clearTimeout(timer);
@@ -255,13 +271,14 @@ async function verifyTagsStep(step: Extract<PostStep, { kind: 'verify-tags' }>, 
 async function runSuccessStep(step: PostStep, plan: BuildPlan, ops: PostStepOps, io: ExecuteIO, st: RunState): Promise<void> {
   switch (step.kind) {
     case 'buildx': {
-      const r = await ops.buildx(step.args, plan.buildxEnv, { stdout: step.stdout, ...(st.stdin ? { stdinFile: st.stdin.path } : {}) });
+      const stdinFile = step.stdinFile ?? st.stdin?.path;
+      const r = await ops.buildx(step.args, plan.buildxEnv, { stdout: step.stdout, ...(stdinFile ? { stdinFile } : {}) });
       if (r.exitCode !== 0) throw new OcifixError(`the main build succeeded, but the follow-up build to ${step.why} failed (exit ${r.exitCode})`, r.exitCode);
       return;
     }
     case 'normalize': {
       const summary = await ops.normalize(step.path, step.ref);
-      if (summary) noteFor(io)(`ocifix: normalized ${step.path} for crane and skopeo: ${summary}`);
+      if (summary) noteFor(io, step.target)(`ocifix: normalized ${step.path} for crane and skopeo: ${summary}`);
       return;
     }
     case 'annotate':
@@ -283,7 +300,7 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
   const failureSteps = plan.postSteps.filter((s) => s.when === 'failure');
   const alwaysSteps = plan.postSteps.filter((s) => s.when === 'always');
   const successSteps = plan.postSteps.filter((s) => s.when === 'success');
-  const st: RunState = { deferredExit: 0 };
+  const st: RunState = { deferredExit: 0, digests: new Map() };
 
   // Which outputs exist before the build: only the ones this run creates may be cleaned up.
   const before = new Map<string, 'absent' | 'present'>();
@@ -298,7 +315,8 @@ export async function executePlan(plan: BuildPlan, ops: PostStepOps, io: Execute
   try {
     // read once, handed to every build (a follow-up build would otherwise find stdin at EOF)
     if (plan.stdin === 'shared') st.stdin = await ops.captureStdin();
-    const main = await ops.buildx(plan.buildxArgs, plan.buildxEnv, { stdout: plan.mainStdout, ...(st.stdin ? { stdinFile: st.stdin.path } : {}) });
+    const mainStdin = plan.stdinFile ?? st.stdin?.path;
+    const main = await ops.buildx(plan.buildxArgs, plan.buildxEnv, { stdout: plan.mainStdout, ...(mainStdin ? { stdinFile: mainStdin } : {}) });
     code = main.exitCode;
     if (plan.mainStdout === 'capture') st.heldStdout = main.stdout;
   } catch (error) {

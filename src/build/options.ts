@@ -47,10 +47,10 @@ function explainValue(raw: string, where: string): ExplainFormat | undefined {
 }
 
 /** Take ocifix's options out of the build argv, merged over OCIFIX_* variables. Throws UsageError. */
-export function parseOcifixOptions(args: readonly string[], env: NodeJS.ProcessEnv): OcifixOptions {
+export function parseOcifixOptions(args: readonly string[], env: NodeJS.ProcessEnv, parse: (argv: readonly string[]) => ParsedBuildArgs = parseBuildArgs): OcifixOptions {
   const values = new Map<string, string>();
   const drop = new Set<number>();
-  const parsed = parseBuildArgs(args);
+  const parsed = parse(args);
   for (const u of parsed.unknown) {
     if (!u.name.startsWith('ocifix-') || u.syntax === 'short' || u.syntax === 'short=') continue;
     if (!VALUE_OPTIONS.has(u.name) && !OPTIONAL_VALUE.has(u.name)) {
@@ -71,7 +71,7 @@ export function parseOcifixOptions(args: readonly string[], env: NodeJS.ProcessE
     values.set(u.name, value ?? '');
   }
   const rest = drop.size === 0 ? [...args] : args.filter((_, i) => !drop.has(i));
-  const restParsed = drop.size === 0 ? { ...parsed, argv: rest } : parseBuildArgs(rest);
+  const restParsed = drop.size === 0 ? { ...parsed, argv: rest } : parse(rest);
 
   const policy: Policy = { ...DEFAULT_POLICY };
   const pick = (name: string, envName: string): { value: string; where: string } | undefined => {

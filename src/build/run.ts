@@ -94,7 +94,7 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
  * reaches buildx as a signal from us instead of through docker's plugin socket. Otherwise, or
  * with OCIFIX_BUILDX_VIA_DOCKER=1, it goes through `docker buildx`.
  */
-async function startBuildx(ctx: BuildContext, plugin: string | undefined, args: readonly string[], env: Record<string, string>, io: BuildIO): Promise<{ exitCode: number; stdout: string }> {
+export async function startBuildx(ctx: BuildContext, plugin: string | undefined, args: readonly string[], env: Record<string, string>, io: BuildIO): Promise<{ exitCode: number; stdout: string }> {
   const streams = { stdout: io.stdout === 'capture' ? ('pipe' as const) : io.stdout, ...(io.stdinFile ? { stdinFile: io.stdinFile } : {}) };
   const r =
     !plugin || ctx.env['OCIFIX_BUILDX_VIA_DOCKER'] === '1'

@@ -6,9 +6,14 @@ import { shellQuote } from '../buildflags/args.js';
 import type { PostStep } from './types.js';
 
 export function describeStep(s: PostStep, full?: { globals: readonly string[] }): string {
+  const d = describe(s, full);
+  return 'target' in s && s.target !== undefined ? `target "${s.target}": ${d}` : d;
+}
+
+function describe(s: PostStep, full?: { globals: readonly string[] }): string {
   switch (s.kind) {
     case 'buildx':
-      return full ? `${s.why}: ${shellQuote(['docker', ...full.globals, 'buildx', ...s.args])}` : s.why;
+      return full ? `${s.why}: ${shellQuote(['docker', ...full.globals, 'buildx', ...s.args])}${s.stdinFile ? ` < ${s.stdinFile}` : ''}` : s.why;
     case 'normalize':
       return full
         ? `normalize the OCI layout ${s.path} to one index.json entry named ${s.ref} (docker ocifix normalize ${shellQuote([s.path])} --ref ${shellQuote([s.ref])})`

@@ -64,15 +64,16 @@ export type StepWhen = 'success' | 'failure' | 'always';
 
 export type PostStep =
   /** Another `docker buildx build` (loading one platform into the daemon). */
-  | { kind: 'buildx'; when: 'success'; args: string[]; why: string; stdout: 'inherit' | 'ignore' }
+  /** Another `docker buildx build` (loading one platform into the daemon), or a bake (`stdinFile`: its definition). */
+  | { kind: 'buildx'; when: 'success'; args: string[]; why: string; stdout: 'inherit' | 'ignore'; stdinFile?: string }
   /** `docker ocifix normalize PATH --ref REF` (one index.json entry). */
-  | { kind: 'normalize'; when: 'success'; path: string; ref: string; mode: 'single' }
+  | { kind: 'normalize'; when: 'success'; path: string; ref: string; mode: 'single'; target?: string }
   /** Add index / manifest-descriptor annotations to the pushed index (buildx < 0.16 multi-node merge lost them). */
-  | { kind: 'annotate'; when: 'success'; refs: string[]; annotations: string[]; buildxVersion: string }
+  | { kind: 'annotate'; when: 'success'; refs: string[]; annotations: string[]; buildxVersion: string; target?: string }
   /** Read the pushed index back and check annotations are really there. */
-  | { kind: 'verify-annotations'; when: 'success'; refs: string[]; annotations: string[] }
-  /** Every tag must resolve to the pushed digest; re-point the ones that do not. */
-  | { kind: 'verify-tags'; when: 'success'; refs: string[] }
+  | { kind: 'verify-annotations'; when: 'success'; refs: string[]; annotations: string[]; target?: string }
+  /** Every tag must resolve to the pushed digest; re-point the ones that do not. `target`: a bake target (its entry of the metadata file). */
+  | { kind: 'verify-tags'; when: 'success'; refs: string[]; target?: string }
   /** Remove PATH if this run created it and buildx left it empty (a 0-byte file or an empty dir). */
   | { kind: 'remove-empty-output'; when: 'failure'; path: string }
   /** Remove a temporary file ocifix created. */
@@ -95,6 +96,8 @@ export interface BuildPlan {
   mainStdout: 'inherit' | 'ignore' | 'capture';
   /** 'shared': the builds read stdin (`-f -`, context `-`): it is read once and given to each. */
   stdin: 'inherit' | 'shared';
+  /** The main build reads this file as stdin (a bake fed a rewritten definition with `--file -`). */
+  stdinFile?: string;
   /** The user's --iidfile, rewritten to the annotated index's digest after an annotate step. */
   iidFile?: string;
   /** The metadata file the main build writes (the user's or ocifix's temporary one), when the plan reads it. */

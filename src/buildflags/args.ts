@@ -89,8 +89,17 @@ export const BUILD_FLAGS: readonly FlagSpec[] = [
   { long: 'on', kind: 'value' },
 ];
 
-const BY_LONG = new Map(BUILD_FLAGS.map((s) => [s.long, s]));
-const BY_SHORT = new Map(BUILD_FLAGS.filter((s) => s.short).map((s) => [s.short!, s]));
+/** A flag table indexed by long and short name (one per command grammar: build, bake). */
+export interface FlagTable {
+  byLong: ReadonlyMap<string, FlagSpec>;
+  byShort: ReadonlyMap<string, FlagSpec>;
+}
+
+export function flagTable(specs: readonly FlagSpec[]): FlagTable {
+  return { byLong: new Map(specs.map((s) => [s.long, s])), byShort: new Map(specs.filter((s) => s.short).map((s) => [s.short!, s])) };
+}
+
+const BUILD_TABLE = flagTable(BUILD_FLAGS);
 
 /** How one flag occurrence is written. */
 export type FlagSyntax =
@@ -147,8 +156,8 @@ function isFlagToken(tok: string): boolean {
   return tok.length > 1 && tok.startsWith('-');
 }
 
-/** Parse the arguments that follow `build`. Never throws. */
-export function parseBuildArgs(argv: readonly string[]): ParsedBuildArgs {
+/** Parse the arguments that follow `build` (or, with the bake table, `bake`). Never throws. */
+export function parseBuildArgs(argv: readonly string[], table: FlagTable = BUILD_TABLE): ParsedBuildArgs {
   const flags: FlagUse[] = [];
   const unknown: FlagUse[] = [];
   const positionals: Positional[] = [];
@@ -175,7 +184,7 @@ export function parseBuildArgs(argv: readonly string[]): ParsedBuildArgs {
     if (tok.startsWith('--')) {
       const eq = tok.indexOf('=');
       const name = eq === -1 ? tok.slice(2) : tok.slice(2, eq);
-      const spec = BY_LONG.get(name);
+      const spec = table.byLong.get(name);
       if (!spec) {
         unknown.push({ name, known: false, ...(eq === -1 ? {} : { value: tok.slice(eq + 1) }), index: i, syntax: eq === -1 ? 'long' : 'long=', uncertain });
         pendingUncertain = eq === -1 && i + 1 < argv.length;
@@ -208,7 +217,7 @@ export function parseBuildArgs(argv: readonly string[]): ParsedBuildArgs {
     let consumedNext = false;
     for (let j = 1; j < tok.length; j++) {
       const ch = tok[j]!;
-      const spec = BY_SHORT.get(ch);
+      const spec = table.byShort.get(ch);
       if (!spec) {
         bad = true;
         break;

@@ -152,10 +152,8 @@ export interface EffectiveOutputs {
  * on each image export (or adding one) and `--load` adding a docker export unless a docker
  * output (even a tarball with dest) exists.
  */
-export function effectiveOutputs(p: ParsedBuildArgs): EffectiveOutputs {
-  const tags = values(p, 'tag');
-  const outputs: EffectiveOutput[] = [];
-  const make = (origin: OutputOrigin, entry: ExportEntry): EffectiveOutput => {
+/** What one export entry does, given the build's tags (the names of image/oci/docker exports). */
+export function describeExport(origin: OutputOrigin, entry: ExportEntry, tags: readonly string[]): EffectiveOutput {
     let type = entry.type;
     let push = entry.attrs['push'] !== undefined && parseBoolValue(entry.attrs['push']) === true;
     if (type === 'registry') {
@@ -179,7 +177,12 @@ export function effectiveOutputs(p: ParsedBuildArgs): EffectiveOutputs {
       stdout: dest === '-',
       names,
     };
-  };
+}
+
+export function effectiveOutputs(p: ParsedBuildArgs): EffectiveOutputs {
+  const tags = values(p, 'tag');
+  const outputs: EffectiveOutput[] = [];
+  const make = (origin: OutputOrigin, entry: ExportEntry): EffectiveOutput => describeExport(origin, entry, tags);
   for (const use of p.flags) {
     if (use.name !== 'output') continue;
     const raw = use.value ?? '';

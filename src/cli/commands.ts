@@ -11,6 +11,7 @@ export type CommandClass = (new () => Command<OcifixContext>) & { paths?: string
 export const COMMAND_LOADERS: ReadonlyArray<{ words: readonly string[]; load: () => Promise<CommandClass> }> = [
   { words: ['version', '--version'], load: async () => (await import('./version.js')).VersionCommand },
   { words: ['build', 'b'], load: async () => (await import('./build.js')).BuildCommand },
+  { words: ['bake'], load: async () => (await import('./bake.js')).BakeCommand },
   { words: ['normalize'], load: async () => (await import('./normalize.js')).NormalizeCommand },
   { words: ['annotate'], load: async () => (await import('./annotate.js')).AnnotateCommand },
   { words: ['retag'], load: async () => (await import('./retag.js')).RetagCommand },

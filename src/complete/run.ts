@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { splitBuildxRoot } from '../buildflags/root.js';
 import { findPlugin } from '../exec/buildx-lookup.js';
 import type { DockerGlobals } from '../globalflags.js';
-import { ADDED_OPTIONS, OWN_COMMANDS, type AddedOption } from './words.js';
+import { ADDED_OPTIONS, BUILDX_SHAPED, OWN_COMMANDS, type AddedOption } from './words.js';
 
 /** cobra's ShellCompDirective bits. */
 export const Directive = { Error: 1, NoSpace: 2, NoFileComp: 4, FilterFileExt: 8, FilterDirs: 16, KeepOrder: 32, Default: 0 } as const;
@@ -93,14 +93,14 @@ export async function completionFor(args: readonly string[], buildx: BuildxCompl
   if (words.length === 1 || (root && root.command === undefined)) {
     const fromBuildx = await buildx(words);
     if (head[head.length - 1] === '--builder' || toComplete.startsWith('-')) return fromBuildx ?? { candidates: [], directive: Directive.Error };
-    const ours = OWN_COMMANDS.filter(([n]) => n.startsWith(toComplete) && (!root || n === 'build')).map(([n, d]) => `${n}\t${d}`);
+    const ours = OWN_COMMANDS.filter(([n]) => n.startsWith(toComplete) && (!root || BUILDX_SHAPED.has(n))).map(([n, d]) => `${n}\t${d}`);
     const theirs = (fromBuildx?.candidates ?? []).filter((l) => !own.has(value(l)));
     return { candidates: [...ours, ...theirs], directive: fromBuildx?.directive ?? Directive.NoFileComp };
   }
 
   const word = root?.command ?? words[0]!;
   const command = word === 'b' ? 'build' : word;
-  if (!root && own.has(command) && command !== 'build') {
+  if (!root && own.has(command) && !BUILDX_SHAPED.has(command)) {
     if (toComplete.startsWith('-')) {
       return { candidates: (await ownFlags(command)).filter((l) => value(l).startsWith(toComplete)), directive: Directive.NoFileComp };
     }

@@ -8,6 +8,7 @@
 export const OWN_COMMANDS: ReadonlyArray<readonly [name: string, description: string]> = [
   ['version', 'Show the docker-ocifix version'],
   ['build', 'Run docker buildx build with the multi-platform pitfalls fixed and every change explained'],
+  ['bake', 'Run docker buildx bake with the multi-platform pitfalls fixed for every target'],
   ['normalize', 'Make an OCI image layout (directory or tar) readable by crane and skopeo, atomically'],
   ['annotate', 'Add, change or remove annotations on an index in a registry without losing the existing ones'],
   ['retag', 'Point tags at exactly an existing index (byte-identical copy, same digest)'],
@@ -23,9 +24,8 @@ export interface AddedOption {
   values?: readonly string[];
 }
 
-/** Options ocifix adds to a buildx command (src/build/options.ts parses the build ones). */
-export const ADDED_OPTIONS: Readonly<Record<string, readonly AddedOption[]>> = {
-  build: [
+/** Options ocifix adds to build and bake (src/build/options.ts parses them for both). */
+const OCIFIX_OPTIONS: readonly AddedOption[] = [
     { name: '--ocifix-explain', description: 'Print the plan (rewritten argv, notices, post-build steps) and build nothing', values: ['text', 'json'] },
     { name: '--ocifix-quiet', description: 'Hide the ocifix: notice lines' },
     {
@@ -35,6 +35,10 @@ export const ADDED_OPTIONS: Readonly<Record<string, readonly AddedOption[]>> = {
     },
     { name: '--ocifix-load', description: '--load of several platforms on the classic image store: native (default), split, cacheonly or error', values: ['native', 'split', 'cacheonly', 'error'] },
     { name: '--ocifix-keep-tag', description: 'The tag a normalized OCI layout keeps (default: the first -t)' },
-  ],
-  bake: [],
-};
+];
+
+/** Options ocifix adds to a buildx command. */
+export const ADDED_OPTIONS: Readonly<Record<string, readonly AddedOption[]>> = { build: OCIFIX_OPTIONS, bake: OCIFIX_OPTIONS };
+
+/** ocifix's commands that take buildx's flags (completed by buildx, plus the options above). */
+export const BUILDX_SHAPED = new Set(['build', 'bake']);

@@ -25,10 +25,11 @@ describe('docker __complete ocifix … (cobra protocol, docker >= 23)', () => {
     const out = lines(r.stdout);
     expect(out[out.length - 1]).toBe(':4');
     const values = out.slice(0, -1).map((l) => l.split('\t')[0]);
-    for (const own of ['build', 'normalize', 'annotate', 'retag', 'verify', 'setup', 'doctor', 'version']) expect(values).toContain(own);
+    for (const own of ['build', 'bake', 'normalize', 'annotate', 'retag', 'verify', 'setup', 'doctor', 'version']) expect(values).toContain(own);
     const theirs = lines((await complete(['buildx', ''])).stdout).slice(0, -1);
-    for (const l of theirs.filter((l) => !/^(build|version)\t/.test(l))) expect(out).toContain(l);
+    for (const l of theirs.filter((l) => !/^(build|bake|version)\t/.test(l))) expect(out).toContain(l);
     expect(out.filter((l) => l.startsWith('build\t'))).toEqual([expect.stringMatching(/^build\tRun docker buildx build with the multi-platform pitfalls fixed/)]);
+    expect(out.filter((l) => l.startsWith('bake\t'))).toEqual([expect.stringMatching(/^bake\tRun docker buildx bake with the multi-platform pitfalls fixed/)]);
     for (const l of out.slice(0, -1)) expect(l, l).toMatch(/^[a-z-]+\t\S/);
   });
 

@@ -43,7 +43,11 @@ describe('completion data', () => {
     expect(c.candidates[0]).toBe('--platform\tSet target platform for build');
     expect(c.candidates.some((l) => l.startsWith('--ocifix-load\t'))).toBe(true);
     const top = await completionFor(['-D', ''], buildx);
-    expect(top.candidates.map((l) => l.split('\t')[0])).toEqual(['build', 'ls']);
+    expect(top.candidates.map((l) => l.split('\t')[0])).toEqual(['build', 'bake', 'ls']);
+    // bake takes buildx's flags too, plus ocifix's options
+    const bake = await completionFor(['bake', '--'], buildx);
+    expect(seen.pop()).toEqual(['bake', '--']);
+    expect(bake.candidates.some((l) => l.startsWith('--ocifix-explain\t'))).toBe(true);
     expect((await completionFor(['--builder', ''], buildx)).candidates).toEqual(['ls\tList builder instances']);
   });
 });
