@@ -46,7 +46,7 @@ describe.each(matrixVersions())('pitfall 5 (docker driver + containerd store, --
     record({
       pitfall, version: v, exists: twice,
       raw: `${twice ? 'pushes twice (BuildKit, then "with docker")' : 'pushes once'}; tag on the index (Engine ${m.ctdVersion.split('-')[0]})`,
-      ocifix: 'both tags checked: on the index',
+      ocifix: 'both tags on the pushed index (--metadata-file digest); no re-point, no notice',
     });
   });
 });
