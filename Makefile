@@ -82,9 +82,10 @@ test-e2e: binary binaries-ci
 # Every pitfall on every buildx version of the matrix (scripts/test-env up --matrix: buildx 0.12-0.36,
 # BuildKit 0.32 + 0.18, dockerd 20.10 classic store + Docker Engine 29 containerd store), raw buildx
 # next to docker ocifix build, then the version x pitfall table; then the plugin-protocol
-# integration tests again through the docker CLI 29. Not part of `make test`.
+# integration tests again through the docker CLI 29 (all of test/integration, whose install.sh tests
+# need the linux-x64 and linux-arm64 binaries, as for test-integration). Not part of `make test`.
 MATRIX_RESULTS := $(CURDIR)/build/matrix/results.jsonl
-test-matrix: binary
+test-matrix: binary binaries-ci
 	scripts/test-env up --matrix
 	@rm -f $(MATRIX_RESULTS); status=0; \
 	OCIFIX_MATRIX=1 OCIFIX_MATRIX_RESULTS=$(MATRIX_RESULTS) vitest run --project matrix || status=$$?; \

@@ -125,8 +125,18 @@ export function ocifixBuild(version: string, args: readonly string[], opts: MxOp
   return mxDocker(version, ['ocifix', 'build', ...args], opts);
 }
 
+/**
+ * The `ocifix:` notice lines of a run (one per fix that changed something), without the tag check's
+ * progress line: "ocifix: checking that … point(s) at sha256:…" is printed only when the check after
+ * a push takes longer than a second, which on a loaded machine depends on timing, not on the build.
+ */
 export function notices(r: RunResult): string[] {
-  return r.stderr.split('\n').filter((l) => l.startsWith('ocifix: '));
+  return r.stderr.split('\n').filter((l) => l.startsWith('ocifix: ') && !/^ocifix: checking that .* points? at sha256:[0-9a-f]{12}…$/.test(l));
+}
+
+/** `s` as a RegExp source that matches it literally. */
+export function literal(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The ERROR line buildx printed (without the `ERROR: ` prefix), or ''. */

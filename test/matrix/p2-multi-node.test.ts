@@ -28,16 +28,12 @@ describe.each(matrixVersions())('pitfall 2 (multi-node merge), buildx %s', (v) =
     const repo = uniqueRepo(`mx2-fix-${v}`);
     const o = await ocifixBuild(v, args(ref(repo)));
     ok(o);
-    const n = notices(o);
-    if (exists) {
-      expect(n[0], describeResult(o)).toMatch(new RegExp(`^ocifix: buildx ${v.slice(1).replace(/\./g, '\\.')} drops index annotations when it merges a multi-node build`));
-      expect(n.some((l) => /^ocifix: added index:org\.example\.ocifix=p2 to /.test(l)), describeResult(o)).toBe(true);
-    } else {
-      expect(n[0], describeResult(o)).toMatch(/^ocifix: builder "multi" merges a multi-node build: after the push ocifix reads the index back/);
-      expect(n.some((l) => /^ocifix: added /.test(l)), describeResult(o)).toBe(false);
-    }
     const index = await getManifest(repo, 'v1');
     expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'p2' });
+    // one line after the push where ocifix re-annotated (naming the index the tag is on now);
+    // nothing from 0.16 on, where it only reads the annotation back
+    if (exists) expect(notices(o), describeResult(o)).toEqual([`ocifix: added 1 annotation lost in buildx ${v.slice(1)}'s multi-node merge: index ${index.digest.slice(0, 'sha256:'.length + 12)}`]);
+    else expect(notices(o), describeResult(o)).toEqual([]);
     const platforms = (index.body.manifests ?? []).map((d) => `${d.platform?.os}/${d.platform?.architecture}`);
     expect(platforms).toEqual(expect.arrayContaining(['linux/amd64', 'linux/arm64']));
     record({
