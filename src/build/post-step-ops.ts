@@ -90,8 +90,9 @@ export function defaultOps(docker: Docker, opts: OpsOptions): PostStepOps {
       if (report.found && report.digest === digest) return { state: 'ok' };
       const was = report.found ? (report.digest ?? null) : null;
       // A single-manifest push (e.g. --provenance=false, one platform) is a manifest, not an index.
-      await repointTag(docker, repoAtDigest(ref, digest), [ref], { ...registry, allowManifest: true, action: 'repoint' });
-      return { state: 'repointed', was };
+      const outcome = await repointTag(docker, repoAtDigest(ref, digest), [ref], { ...registry, allowManifest: true, action: 'repoint' });
+      // the re-read before the write found it in place (a registry's read-after-write lag): nothing was written
+      return outcome.written ? { state: 'repointed', was } : { state: 'ok' };
     },
   };
 }

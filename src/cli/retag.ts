@@ -15,6 +15,8 @@ export class RetagCommand extends RegistryCommand {
       platform) unless \`--allow-manifest\`, which copies it as it is.
 
       Each TARGET is compare-and-swap: if it moves between planning and writing, nothing is written.
+      What that cannot cover: the distribution API has no conditional write, so a write by someone else in the moment between that re-read and ours (one buildx start) is overwritten; a write after ours is caught by the read-back (exit 1). Each imagetools call ends after OCIFIX_REGISTRY_TIMEOUT seconds
+      (default 60); reads are retried (3 attempts) on resets, timeouts and 429/5xx, writes never.
     `,
     examples: [
       ['Promote a release candidate', '$0 retag registry.example.com/app:1.2-rc1 registry.example.com/app:1.2 registry.example.com/app:latest'],

@@ -19,6 +19,8 @@ export interface RunOptions {
   stdout?: 'inherit' | 'ignore' | 'pipe';
   /** With stdio 'inherit': a file the child reads as stdin instead of ours. */
   stdinFile?: string;
+  /** With stdio 'pipe': end the child (SIGTERM) after this many milliseconds; the result says timedOut. */
+  timeoutMs?: number;
 }
 
 export interface RunResult {
@@ -27,6 +29,8 @@ export interface RunResult {
   signal?: NodeJS.Signals;
   stdout: string;
   stderr: string;
+  /** Ended because it ran longer than timeoutMs. */
+  timedOut?: boolean;
 }
 
 export interface Runner {
@@ -54,6 +58,7 @@ export class ExecaRunner implements Runner {
       stripFinalNewline: false,
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
+      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     });
     const release = this.cancellation.track(child);
     try {
@@ -67,6 +72,7 @@ export class ExecaRunner implements Runner {
         ...(signal ? { signal } : {}),
         stdout: typeof r.stdout === 'string' ? r.stdout : '',
         stderr: typeof r.stderr === 'string' ? r.stderr : '',
+        ...(r.timedOut ? { timedOut: true } : {}),
       };
     } finally {
       release();

@@ -191,13 +191,24 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
     wrote++;
   }
 
-  // 4. Read back.
+  // 4. Read back (reads are retried; one that still fails says the write is done).
   const wrong: string[] = [];
   for (const step of plan.steps) {
     for (const t of step.tags) {
-      const got = await it.tryInspect(t);
+      let got: Resolved | null;
+      try {
+        got = await it.tryInspect(t);
+      } catch (e) {
+        if (!(e instanceof RegistryError)) throw e;
+        const tags = plan.steps.flatMap((s) => s.tags).join(', ');
+        throw new RegistryError(`the write completed (${tags} now at ${step.digest}), but reading ${t} back failed: ${e.buildxMessage || e.message}`, e.buildxMessage);
+      }
       if (!got) wrong.push(`${t} does not exist`);
-      else if (got.digest !== step.digest) wrong.push(`${t} is at ${got.digest}, expected ${step.digest}`);
+      else if (got.digest !== step.digest) {
+        const before = plan.cas.find((c) => c.ref === t)?.digest;
+        // neither our bytes nor what it held before: someone else wrote it after us
+        wrong.push(`${t} is at ${got.digest}, expected ${step.digest}${got.digest === before ? ' (still the old index: the write did not land)' : ' (another writer moved it after our write)'}`);
+      }
     }
   }
   if (wrong.length > 0) throw new OcifixError(`written, but the read-back does not match: ${wrong.join('; ')}`, 1);

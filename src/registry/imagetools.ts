@@ -6,7 +6,7 @@
  */
 import type { Docker } from '../exec/docker.js';
 import type { RunResult } from '../exec/runner.js';
-import { OcifixError } from '../errors.js';
+import { OcifixError, UsageError } from '../errors.js';
 import { resolveBytes, type Resolved } from './manifest.js';
 
 /** Reading or writing the registry failed (unreachable, auth, server error). Exit 1. */
@@ -33,6 +33,30 @@ export interface ImagetoolsOptions {
   /** `--builder`; falls back to BUILDX_BUILDER from env. */
   builder?: string;
   env?: NodeJS.ProcessEnv;
+  /** Pause between read attempts (tests make it short); default 250 ms, then 4× each time. */
+  retryDelayMs?: number;
+}
+
+/** Seconds one imagetools call may take before it is ended (OCIFIX_REGISTRY_TIMEOUT overrides). */
+export const DEFAULT_REGISTRY_TIMEOUT_S = 60;
+/** Attempts of a read (inspect, dry run) that failed in a way a retry can cure. */
+export const READ_ATTEMPTS = 3;
+
+/** OCIFIX_REGISTRY_TIMEOUT (seconds, > 0) or the default; a bad value is a usage error naming it. */
+export function registryTimeoutMs(env: NodeJS.ProcessEnv | undefined): number {
+  const raw = env?.['OCIFIX_REGISTRY_TIMEOUT'];
+  if (raw === undefined || raw === '') return DEFAULT_REGISTRY_TIMEOUT_S * 1000;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`OCIFIX_REGISTRY_TIMEOUT=${JSON.stringify(raw)}: expected a number of seconds greater than 0 (default ${DEFAULT_REGISTRY_TIMEOUT_S})`);
+  return Math.round(n * 1000);
+}
+
+/**
+ * A failure a second attempt of the same read can cure: the connection dropped or timed out, the
+ * registry was briefly overloaded (429, 5xx). Not: not found, unauthorized, refused (nothing listens).
+ */
+export function isTransient(message: string): boolean {
+  return /connection reset|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|timed out|TLS handshake timeout|no answer within|\b(429|500|502|503|504)\b|too many requests|internal server error|bad gateway|service unavailable|gateway timeout/i.test(message);
 }
 
 /** buildx's error text: its `ERROR: ` lines, else the last non-empty stderr line. */
@@ -53,11 +77,33 @@ export class Imagetools {
   /** The builder passed as `--builder` to every imagetools call ('' = buildx's own default). */
   readonly builder: string;
 
+  private readonly timeoutMs: number;
+  private readonly retryDelayMs: number;
+
   constructor(
     readonly docker: Docker,
     opts: ImagetoolsOptions = {},
   ) {
     this.builder = opts.builder || opts.env?.['BUILDX_BUILDER'] || '';
+    this.timeoutMs = registryTimeoutMs(opts.env);
+    this.retryDelayMs = opts.retryDelayMs ?? 250;
+  }
+
+  /** One imagetools call, ended after the timeout (then its stderr says so, for buildxError). */
+  private async call(argv: readonly string[]): Promise<RunResult> {
+    const r = await this.docker.buildx(argv, { stdio: 'pipe', timeoutMs: this.timeoutMs });
+    if (!r.timedOut) return r;
+    return { ...r, exitCode: r.exitCode || 1, stderr: `${r.stderr}\nERROR: no answer within ${this.timeoutMs / 1000} s (OCIFIX_REGISTRY_TIMEOUT)` };
+  }
+
+  /** A read: retried with backoff while it fails in a way a retry can cure (isTransient). */
+  private async read(argv: readonly string[]): Promise<RunResult> {
+    let r = await this.call(argv);
+    for (let attempt = 1; attempt < READ_ATTEMPTS && r.exitCode !== 0 && isTransient(buildxError(r)); attempt++) {
+      await new Promise((res) => setTimeout(res, this.retryDelayMs * 4 ** (attempt - 1)));
+      r = await this.call(argv);
+    }
+    return r;
   }
 
   private builderArgs(): string[] {
@@ -91,7 +137,7 @@ export class Imagetools {
 
   /** Exact bytes of REF (manifest or index). null when the registry says it does not exist. */
   async tryInspect(ref: string): Promise<Resolved | null> {
-    const r = await this.docker.buildx(this.inspectArgv(ref), { stdio: 'pipe' });
+    const r = await this.read(this.inspectArgv(ref));
     if (r.exitCode !== 0) {
       const msg = buildxError(r);
       if (isNotFound(msg)) return null;
@@ -114,7 +160,7 @@ export class Imagetools {
   /** Run `imagetools create --dry-run …`: the exact bytes buildx would push (its trailing newline removed). */
   async dryRun(argv: readonly string[]): Promise<Buffer> {
     if (!argv.includes('--dry-run')) throw new Error('dryRun needs a --dry-run argv');
-    const r = await this.docker.buildx(argv, { stdio: 'pipe' });
+    const r = await this.read(argv);
     if (r.exitCode !== 0) {
       const msg = buildxError(r);
       throw new RegistryError(`imagetools create --dry-run failed: ${msg}`, msg);
@@ -124,7 +170,8 @@ export class Imagetools {
 
   /** Run a writing `imagetools create`. Throws RegistryError with buildx's message on failure. */
   async create(argv: readonly string[]): Promise<RunResult> {
-    const r = await this.docker.buildx(argv, { stdio: 'pipe' });
+    // a write is not retried: it may have landed
+    const r = await this.call(argv);
     if (r.exitCode !== 0) {
       const msg = buildxError(r);
       throw new RegistryError(`imagetools create failed: ${msg}`, msg);

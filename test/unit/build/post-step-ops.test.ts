@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const calls: Array<{ fn: string; args: unknown[] }> = [];
+let repointWrites = true;
 vi.mock('../../../src/registry/execute.js', () => ({
   annotateIndex: vi.fn(async (...args: unknown[]) => {
     calls.push({ fn: 'annotateIndex', args });
@@ -8,6 +9,7 @@ vi.mock('../../../src/registry/execute.js', () => ({
   }),
   repointTag: vi.fn(async (...args: unknown[]) => {
     calls.push({ fn: 'repointTag', args });
+    return { written: repointWrites };
   }),
   verifyTag: vi.fn(async () => ({ report: { found: true, digest: `sha256:${'c'.repeat(64)}`, problems: [] } })),
 }));
@@ -57,5 +59,14 @@ describe('defaultOps', () => {
     expect(r).toEqual({ state: 'repointed', was: `sha256:${'c'.repeat(64)}` });
     expect(calls[0]!.args[1]).toBe(`127.0.0.1:5000/app@${D}`);
     expect(calls[0]!.args[2]).toEqual(['127.0.0.1:5000/app']);
+  });
+
+  it('ensureTag says ok when the re-read before the write finds the tag in place (nothing written)', async () => {
+    repointWrites = false;
+    try {
+      expect(await ops().ensureTag('127.0.0.1:5000/app', D)).toEqual({ state: 'ok' });
+    } finally {
+      repointWrites = true;
+    }
   });
 });

@@ -1,0 +1,91 @@
+// Registry faults through a real fault-injecting proxy in front of the stack's real registry
+// (test/e2e/registry/fault-proxy.ts): a read-after-write 404, a reset after a completed write, a
+// registry that accepts the connection and never answers. Each asserts what a user cares about:
+// the exit code, the one line said, and the registry state afterwards.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeResult, fixture, getManifest, requireStack, run, stack } from '../helpers/stack.js';
+import { buildEnv, notices } from '../build/helpers.js';
+import { FaultProxy } from './fault-proxy.js';
+
+let proxy: FaultProxy;
+let addr: string;
+
+beforeAll(async () => {
+  await requireStack();
+  proxy = new FaultProxy(stack().registry);
+  addr = await proxy.start();
+});
+afterAll(async () => {
+  await proxy?.stop();
+});
+
+const uniq = (name: string) => `ocifix-faults/${name}-${Date.now().toString(36)}`;
+const ocifix = (args: readonly string[], extra: Record<string, string | undefined> = {}) =>
+  run('docker', ['ocifix', ...args], { env: { ...buildEnv(), ...extra }, timeoutMs: 120_000 });
+
+async function push(repo: string, tag = 'v1'): Promise<string> {
+  const r = await run('docker', ['buildx', 'build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '-t', `${stack().registry}/${repo}:${tag}`, '--push', fixture('scratch')], { env: buildEnv() });
+  expect(r.exitCode, describeResult(r)).toBe(0);
+  return (await getManifest(repo, tag)).digest;
+}
+
+describe('registry faults', () => {
+  it('a 404 on the first read of a just-pushed tag (read-after-write lag): no false "re-pointed", nothing written', async () => {
+    proxy.clear();
+    const repo = uniq('lag');
+    const manifestOfTag = new RegExp(`^/v2/${repo}/manifests/v1$`);
+    proxy.add({ method: /^(GET|HEAD)$/, path: manifestOfTag, after: { method: /^PUT$/, path: manifestOfTag }, action: { kind: 'status', status: 404 } });
+    const r = await ocifix(['build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '-t', `${addr}/${repo}:v1`, '--push', fixture('scratch')]);
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    expect(proxy.faults()).toHaveLength(1);
+    expect(notices(r).filter((n) => n.includes('re-pointed'))).toEqual([]);
+    // one PUT of the tag: the build's; ocifix wrote nothing
+    expect(proxy.log.filter((l) => l.method === 'PUT' && manifestOfTag.test(l.path))).toHaveLength(1);
+  });
+
+  it('a connection reset on the read-back after annotate wrote: retried, exit 0, the annotation is there', async () => {
+    proxy.clear();
+    const repo = uniq('reset');
+    await push(repo);
+    const manifestOfTag = new RegExp(`^/v2/${repo}/manifests/v1$`);
+    proxy.add({ method: /^(GET|HEAD)$/, path: manifestOfTag, after: { method: /^PUT$/, path: manifestOfTag }, action: { kind: 'reset' } });
+    const r = await ocifix(['annotate', `${addr}/${repo}:v1`, '--annotation', 'index:org.example.reset=survived']);
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    expect(proxy.faults().map((f) => f.fault)).toEqual(['reset']);
+    expect((await getManifest(repo, 'v1')).body.annotations?.['org.example.reset']).toBe('survived');
+  });
+
+  it('a reset on every read after the write: exit 1, and the message says the write completed', async () => {
+    proxy.clear();
+    const repo = uniq('reset-all');
+    await push(repo);
+    const manifestOfTag = new RegExp(`^/v2/${repo}/manifests/v1$`);
+    proxy.add({ method: /^(GET|HEAD)$/, path: manifestOfTag, after: { method: /^PUT$/, path: manifestOfTag }, times: Infinity, action: { kind: 'reset' } });
+    const r = await ocifix(['annotate', `${addr}/${repo}:v1`, '--annotation', 'index:org.example.x=1'], { OCIFIX_REGISTRY_TIMEOUT: '10' });
+    expect(r.exitCode, describeResult(r)).toBe(1);
+    expect(r.stderr).toMatch(/the write completed \(.*:v1 now at sha256:[a-f0-9]{64}\), but reading .*:v1 back failed/);
+    expect((await getManifest(repo, 'v1')).body.annotations?.['org.example.x']).toBe('1');
+  });
+
+  it('a registry that never answers: OCIFIX_REGISTRY_TIMEOUT ends each read; one stall is retried, a dead registry fails in bounded time', async () => {
+    proxy.clear();
+    const repo = uniq('stall');
+    const digest = await push(repo);
+    const manifestOfTag = new RegExp(`^/v2/${repo}/manifests/v1$`);
+    proxy.add({ method: /^(GET|HEAD)$/, path: manifestOfTag, action: { kind: 'stall' } });
+    const t0 = Date.now();
+    const once = await ocifix(['verify', `${addr}/${repo}:v1`, '--digest', digest], { OCIFIX_REGISTRY_TIMEOUT: '2' });
+    expect(once.exitCode, describeResult(once)).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+
+    proxy.clear();
+    proxy.add({ path: /^\/v2\//, times: Infinity, action: { kind: 'stall' } });
+    const t1 = Date.now();
+    const dead = await ocifix(['verify', `${addr}/${repo}:v1`, '--digest', digest], { OCIFIX_REGISTRY_TIMEOUT: '2' });
+    const took = Date.now() - t1;
+    expect(dead.exitCode, describeResult(dead)).toBe(1);
+    expect(dead.stderr).toContain('no answer within 2 s (OCIFIX_REGISTRY_TIMEOUT)');
+    // three attempts of 2 s plus the pauses between them, not forever
+    expect(took).toBeLessThan(30_000);
+  });
+});
