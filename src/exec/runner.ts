@@ -21,6 +21,11 @@ export interface RunOptions {
   stdinFile?: string;
   /** With stdio 'pipe': end the child (SIGTERM) after this many milliseconds; the result says timedOut. */
   timeoutMs?: number;
+  /**
+   * Not ended when started after a cancel (a bounded read of what a cancelled write left behind, so
+   * the last message can say it); a third signal still kills it.
+   */
+  survivesCancel?: boolean;
 }
 
 export interface RunResult {
@@ -60,7 +65,7 @@ export class ExecaRunner implements Runner {
       maxBuffer: 256 * 1024 * 1024,
       ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     });
-    const release = this.cancellation.track(child);
+    const release = this.cancellation.track(child, options.survivesCancel ?? false);
     try {
       const r = await child;
       if (r.failed && r.exitCode === undefined && r.signal === undefined) {

@@ -88,11 +88,15 @@ export class Cancellation {
     this.onSignal(signal);
   }
 
-  /** Register a running child; returns the function that forgets it. */
-  track(child: Killable): () => void {
+  /**
+   * Register a running child; returns the function that forgets it. A child started after a cancel
+   * is ended at once, unless it `survivesCancel` (then it counts as already told, and only a third
+   * signal ends it).
+   */
+  track(child: Killable, survivesCancel = false): () => void {
     let forwarded = false;
     if (this.received) {
-      child.kill(this.received);
+      if (!survivesCancel) child.kill(this.received);
       forwarded = true;
     }
     this.children.set(child, forwarded);

@@ -129,8 +129,9 @@ async function tagStates(it: Imagetools, plan: Plan, stepsDone: number): Promise
   const parts: string[] = [];
   for (const c of plan.cas) {
     try {
-      const now = (await it.tryInspect(c.ref))?.digest ?? null;
-      parts.push(now === c.digest ? `${c.ref} unchanged` : `${c.ref} is now ${now ?? '(absent)'}`);
+      const now = await it.readState(c.ref);
+      const planned = plan.steps.find((s) => s.tags.includes(c.ref))?.digest;
+      parts.push(now === c.digest ? `${c.ref} unchanged` : now === planned ? `${c.ref} written (now ${now})` : `${c.ref} is now ${now ?? '(absent)'}`);
     } catch {
       parts.push(`${c.ref} could not be re-read`);
     }

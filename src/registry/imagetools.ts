@@ -150,6 +150,20 @@ export class Imagetools {
     }
   }
 
+  /**
+   * Where REF is now, for the last message after a failed or cancelled write: one attempt, at most
+   * 5 s, and it runs even after a signal (the write was already cancelled; this only reads).
+   */
+  async readState(ref: string): Promise<string | null> {
+    const r = await this.docker.buildx(this.inspectArgv(ref), { stdio: 'pipe', timeoutMs: Math.min(this.timeoutMs, 5000), survivesCancel: true });
+    if (r.exitCode !== 0) {
+      const msg = r.timedOut ? 'no answer within 5 s' : buildxError(r);
+      if (isNotFound(msg)) return null;
+      throw new RegistryError(`cannot read ${ref}: ${msg}`, msg);
+    }
+    return resolveBytes(Buffer.from(r.stdout, 'utf8')).digest;
+  }
+
   /** Like tryInspect, but a missing REF is an error. */
   async inspect(ref: string): Promise<Resolved> {
     const r = await this.tryInspect(ref);

@@ -89,3 +89,33 @@ describe('registry faults', () => {
     expect(took).toBeLessThan(30_000);
   });
 });
+
+describe('a signal in the middle of a write', () => {
+  it('SIGINT while retag writes 3 tags: exit 130, and the last line says which tags are written and which are not', async () => {
+    proxy.clear();
+    const repo = uniq('sigint');
+    const digest = await push(repo);
+    const old = await push(repo, 'old');
+    for (const t of ['a', 'b', 'c']) expect((await run('docker', ['buildx', 'imagetools', 'create', '-t', `${stack().registry}/${repo}:${t}`, `${stack().registry}/${repo}@${old}`], { env: buildEnv() })).exitCode).toBe(0);
+    // the write of :c hangs; SIGINT comes once :a is written
+    proxy.add({ method: /^PUT$/, path: new RegExp(`^/v2/${repo}/manifests/c$`), action: { kind: 'stall' } });
+    const { spawn } = await import('node:child_process');
+    const child = spawn('docker', ['ocifix', 'retag', `${addr}/${repo}:v1`, `${addr}/${repo}:a`, `${addr}/${repo}:b`, `${addr}/${repo}:c`], { env: { ...process.env, ...buildEnv() } as NodeJS.ProcessEnv });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (!proxy.log.some((l) => l.method === 'PUT' && l.path.endsWith('/manifests/c')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    const code = await exit;
+    expect(code, stderr).toBe(130);
+    const now = await Promise.all(['a', 'b', 'c'].map(async (t) => (await getManifest(repo, t)).digest));
+    expect(now[2]).toBe(old);
+    for (const [i, t] of ['a', 'b', 'c'].entries()) {
+      const ref = `${addr}/${repo}:${t}`;
+      expect(stderr, stderr).toContain(now[i] === digest ? `${ref} written (now ${digest})` : `${ref} unchanged`);
+    }
+    expect(stderr).not.toContain("could not be re-read");
+  });
+});
