@@ -10,7 +10,7 @@ export OCIFIX_TOOLS_DIR ?= $(HOME)/.cache/docker-ocifix/tools
 
 SOURCES := $(shell find src -name '*.ts') scripts/build.mjs package.json
 
-.PHONY: lint format fix-table deps binary binaries-ci release bundle typecheck unit test test-unit test-integration test-e2e test-release test-matrix bench install uninstall clean stack-up stack-down
+.PHONY: test-races lint format fix-table deps binary binaries-ci release bundle typecheck unit test test-unit test-integration test-e2e test-release test-matrix bench install uninstall clean stack-up stack-down
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -106,6 +106,11 @@ fix-table: deps
 
 bench: binary
 	node scripts/bench.mjs
+
+# Two `docker ocifix annotate` racing on one tag, 20 rounds on the test stack: counts silent losses.
+test-races: binary
+	scripts/test-env up
+	@status=0; ROUNDS=$${ROUNDS:-20} node scripts/races.mjs || status=$$?; scripts/test-env down; exit $$status
 
 install: binary
 	./install.sh --binary dist/docker-ocifix

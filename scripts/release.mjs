@@ -20,6 +20,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
+import { verifyAdhocSignature } from './macho-verify.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const spec = JSON.parse(await readFile(join(root, 'scripts/release-hosts.json'), 'utf8'));
@@ -159,7 +160,10 @@ for (const target of targets) {
       // without a valid one: sign it again, ad hoc (no identity), as `codesign --sign -` would.
       const rc = rcodesign();
       run(rc, ['sign', output], { stdio: ['ignore', 'ignore', 'inherit'] });
-      run(rc, ['verify', output], { stdio: ['ignore', 'ignore', 'inherit'] });
+      // rcodesign 0.29's `verify` fails on every ad hoc signature (it cannot parse the empty CMS
+      // blob): the page hashes are checked the way the kernel checks them instead
+      const problems = verifyAdhocSignature(await readFile(output));
+      if (problems.length) die(`${output}: the ad hoc signature does not verify: ${problems.join('; ')}`);
     }
   }
   log(`${outputName(target)} (Node ${host.node}) ${Date.now() - t0} ms`);
