@@ -4,29 +4,13 @@
 // caught the other) is not silent. Prints the counts; exit 1 on any silent loss.
 //   ROUNDS=20 node scripts/races.mjs      (needs `make binary` and `scripts/test-env up`)
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { stackWithPlugin } from './bench/lib.mjs';
 
-const root = resolve(import.meta.dirname, '..');
-const bin = join(root, 'dist/docker-ocifix');
-const state = process.env.OCIFIX_TEST_STATE ?? '/tmp/ocifix-test-stack';
-const envFile = join(state, 'env.json');
-if (!existsSync(bin) || !existsSync(envFile)) {
-  console.error(`needs ${bin} (make binary) and ${envFile} (scripts/test-env up)`);
-  process.exit(1);
-}
-const stackEnv = JSON.parse(readFileSync(envFile, 'utf8'));
 const rounds = Number(process.env.ROUNDS ?? 20);
-const dir = mkdtempSync(join(tmpdir(), 'ocifix-races-'));
-const cfg = join(dir, 'docker-config');
-cpSync(stackEnv.DOCKER_CONFIG, cfg, { recursive: true, verbatimSymlinks: true });
-symlinkSync(bin, join(cfg, 'cli-plugins/docker-ocifix'));
-const env = { ...process.env, DOCKER_CONFIG: cfg, BUILDKIT_PROGRESS: 'plain' };
-delete env.DOCKER_HOST;
-delete env.DOCKER_CONTEXT;
-delete env.BUILDX_BUILDER;
-const reg = stackEnv.REGISTRY;
+const { root, stack, dir, env } = stackWithPlugin('ocifix-races-');
+const reg = stack.REGISTRY;
 const repo = `${reg}/ocifix-races/r${Date.now().toString(36)}`;
 
 const sync = (args) => spawnSync('docker', args, { env, encoding: 'utf8' });

@@ -6,27 +6,13 @@
 // no-pitfall case <= 150 ms (one buildx start more than a build). Needs `make binary` and
 // `scripts/test-env up`.
 //   BENCH_RUNS=20 node scripts/bench/bake.mjs
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { alternate, line, verdict } from './lib.mjs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { alternate, line, stackWithPlugin, verdict } from './lib.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'dist/docker-ocifix');
 const runs = Number(process.env.BENCH_RUNS ?? 20);
-const state = process.env.OCIFIX_TEST_STATE ?? '/tmp/ocifix-test-stack';
-const envFile = join(state, 'env.json');
-if (!existsSync(bin) || !existsSync(envFile)) {
-  console.error(`needs ${bin} (make binary) and ${envFile} (scripts/test-env up)`);
-  process.exit(1);
-}
-const stackEnv = JSON.parse(readFileSync(envFile, 'utf8'));
-
-const dir = mkdtempSync(join(tmpdir(), 'ocifix-bench-bake-'));
+const { root, dir, env } = stackWithPlugin('ocifix-bench-bake-');
 try {
-  const cfg = join(dir, 'docker-config');
-  cpSync(stackEnv.DOCKER_CONFIG, cfg, { recursive: true, verbatimSymlinks: true });
-  symlinkSync(bin, join(cfg, 'cli-plugins/docker-ocifix'));
   cpSync(join(root, 'test/fixtures/scratch'), join(dir, 'ctx'), { recursive: true });
   writeFileSync(
     join(dir, 'docker-bake.hcl'),
@@ -38,10 +24,6 @@ try {
       '',
     ].join('\n'),
   );
-  const env = { ...process.env, DOCKER_CONFIG: cfg, BUILDKIT_PROGRESS: 'plain' };
-  delete env.DOCKER_HOST;
-  delete env.DOCKER_CONTEXT;
-  delete env.BUILDX_BUILDER;
   const options = { env, cwd: dir };
   const flags = ['bake', '--builder', 'single'];
 

@@ -3,35 +3,13 @@
 // socket), run alternately so machine drift hits both equally. Targets: median overhead <= 100 ms
 // and <= 1.15x. Needs `make binary` and `scripts/test-env up`.
 //   BENCH_RUNS=30 node scripts/bench/build.mjs
-import { existsSync, mkdtempSync, readFileSync, rmSync, cpSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { alternate, line, verdict } from './lib.mjs';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { alternate, line, stackWithPlugin, verdict } from './lib.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'dist/docker-ocifix');
 const runs = Number(process.env.BENCH_RUNS ?? 30);
-const state = process.env.OCIFIX_TEST_STATE ?? '/tmp/ocifix-test-stack';
-const envFile = join(state, 'env.json');
-
-if (!existsSync(bin)) {
-  console.error(`${bin} is missing: run make binary first`);
-  process.exit(1);
-}
-if (!existsSync(envFile)) {
-  console.error(`the test stack is not up (${envFile} is missing): run scripts/test-env up first`);
-  process.exit(1);
-}
-const stackEnv = JSON.parse(readFileSync(envFile, 'utf8'));
-
-const cfg = join(mkdtempSync(join(tmpdir(), 'ocifix-bench-build-')), 'docker-config');
+const { root, dir, env } = stackWithPlugin('ocifix-bench-build-');
 try {
-  cpSync(stackEnv.DOCKER_CONFIG, cfg, { recursive: true, verbatimSymlinks: true });
-  symlinkSync(bin, join(cfg, 'cli-plugins/docker-ocifix'));
-  const env = { ...process.env, DOCKER_CONFIG: cfg, BUILDKIT_PROGRESS: 'plain' };
-  delete env.DOCKER_HOST;
-  delete env.DOCKER_CONTEXT;
-  delete env.BUILDX_BUILDER;
   const flags = ['build', '--builder', 'single', '--build-arg', 'BENCH=1', '-t', 'ocifix-bench:cached', join(root, 'test/fixtures/scratch')];
 
   const [raw, ocifix] = alternate(
@@ -52,5 +30,5 @@ try {
   console.log(verdict(okRatio, `median ratio = ${ratio.toFixed(3)} (target <= 1.15)`));
   if (!okMs || !okRatio) process.exitCode = 1;
 } finally {
-  rmSync(join(cfg, '..'), { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -1,5 +1,8 @@
 // Shared helpers for the benchmarks (make bench). Wall time of whole commands, repeated.
 import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 export function timeOnce(file, args, options = {}) {
   const t0 = process.hrtime.bigint();
@@ -29,4 +32,33 @@ export function line(label, st) {
 }
 export function verdict(ok, text) {
   return `${ok ? 'PASS' : 'FAIL'}  ${text}`;
+}
+
+/**
+ * The test stack (scripts/test-env up) with the built plugin: a private copy of its DOCKER_CONFIG
+ * holding dist/docker-ocifix, in a temp dir `dir` (remove it when done), and the environment that
+ * uses it. Exits with a message when the binary or the stack is missing.
+ */
+export function stackWithPlugin(prefix) {
+  const root = resolve(import.meta.dirname, '../..');
+  const bin = join(root, 'dist/docker-ocifix');
+  const envFile = join(process.env.OCIFIX_TEST_STATE ?? '/tmp/ocifix-test-stack', 'env.json');
+  if (!existsSync(bin)) {
+    console.error(`${bin} is missing: run make binary first`);
+    process.exit(1);
+  }
+  if (!existsSync(envFile)) {
+    console.error(`the test stack is not up (${envFile} is missing): run scripts/test-env up first`);
+    process.exit(1);
+  }
+  const stack = JSON.parse(readFileSync(envFile, 'utf8'));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const cfg = join(dir, 'docker-config');
+  cpSync(stack.DOCKER_CONFIG, cfg, { recursive: true, verbatimSymlinks: true });
+  symlinkSync(bin, join(cfg, 'cli-plugins/docker-ocifix'));
+  const env = { ...process.env, DOCKER_CONFIG: cfg, BUILDKIT_PROGRESS: 'plain' };
+  delete env.DOCKER_HOST;
+  delete env.DOCKER_CONTEXT;
+  delete env.BUILDX_BUILDER;
+  return { root, stack, dir, env };
 }

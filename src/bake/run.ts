@@ -10,7 +10,7 @@ import { boolValue } from '../buildflags/args.js';
 import { aliasBuilderEnv } from '../build/alias-mode.js';
 import type { BuildIO } from '../build/execute.js';
 import { parseOcifixOptions } from '../build/options.js';
-import { startBuildx, type BuildContext } from '../build/run.js';
+import { announce, executeWithOps, startBuildx, type BuildContext } from '../build/run.js';
 import { ensureBuildx } from '../exec/buildx-lookup.js';
 import { makePrivateTempDir, type PrivateTempDir } from '../exec/private-temp.js';
 import { Probes } from '../probe/probes.js';
@@ -68,28 +68,14 @@ export async function runBake(ctx: BuildContext, args: readonly string[]): Promi
       ctx.stdout.write(opts.explain === 'json' ? explainBakeJson(plan, ctx.globals.forward) : explainBakeText(plan, ctx.globals.forward));
       return 0;
     }
-    if (!opts.quiet) for (const n of plan.notices) say(n);
-    if (plan.refusal) {
-      say(`docker ocifix: ${plan.refusal}`);
-      return 1;
-    }
+    const refused = announce(plan, opts.quiet, say);
+    if (refused !== undefined) return refused;
     if (plan.passthrough) return await unchanged();
     for (const [path, text] of Object.entries(plan.files)) await writeFile(path, text, { mode: 0o600, flag: 'wx' });
     // overrides mode with `-f -`: the user's definition again, from the captured copy
     const runPlan: BakePlan = !plan.stdinFile && stdinIo.stdinFile ? { ...plan, stdinFile: stdinIo.stdinFile } : plan;
-    const [{ executePlan }, { defaultOps }] = await Promise.all([import('../build/execute.js'), import('../build/post-step-ops.js')]);
     const builder = bake.builder || alias['BUILDX_BUILDER'];
-    const ops = defaultOps(ctx.docker, {
-      runBuildx,
-      stdin: ctx.stdin,
-      ...(builder ? { builder } : {}),
-      env: ctx.env,
-      cwd: ctx.cwd,
-      log: (line) => {
-        if (ctx.globals.debug) say(line);
-      },
-    });
-    return await executePlan(runPlan, ops, { say, print: (text) => ctx.stdout.write(text), quiet: opts.quiet });
+    return await executeWithOps(ctx, runPlan, { runBuildx, ...(builder ? { builder } : {}), quiet: opts.quiet, say });
   } finally {
     await temp.remove();
   }

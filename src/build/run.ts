@@ -52,37 +52,49 @@ export async function runBuild(ctx: BuildContext, args: readonly string[], comma
     ctx.stdout.write(opts.explain === 'json' ? explainJson(plan, ctx.globals.forward) : explainText(plan, ctx.globals.forward));
     return 0;
   }
-  if (!opts.quiet) for (const n of plan.notices) say(n);
-  if (plan.refusal) {
-    say(`docker ocifix: ${plan.refusal}`);
-    return 1;
-  }
+  const refused = announce(plan, opts.quiet, say);
+  if (refused !== undefined) return refused;
   // A buildx version probe already proved buildx runs: only look for the plugin file.
   const plugin = typeof probes.facts.buildxVersion === 'string' ? findPlugin('buildx', ctx.env, ctx.globals.config) : await ensureBuildx(ctx.docker, ctx.env, ctx.globals.config);
   const runBuildx = (a: readonly string[], env: Record<string, string>, io: BuildIO = { stdout: 'inherit' }) => startBuildx(ctx, plugin, a, { ...alias, ...env }, io);
   if (plan.passthrough) return (await runBuildx(plan.buildxArgs, {})).exitCode;
 
-  const [{ executePlan }, { defaultOps }] = await Promise.all([import('./execute.js'), import('./post-step-ops.js')]);
   const builder = lastValue(parsed, 'builder') || alias['BUILDX_BUILDER'];
-  const ops = defaultOps(ctx.docker, {
-    runBuildx,
-    stdin: ctx.stdin,
-    ...(builder ? { builder } : {}),
-    env: ctx.env,
-    cwd: ctx.cwd,
-    log: (line) => {
-      if (ctx.globals.debug) say(line);
-    },
-  });
   // buildx's metadata can hold --build-arg values: a 0700 mkdtemp dir, removed on every way out
   const temp = plan.metadataFile?.temporary ? await makePrivateTempDir() : undefined;
   try {
     // the same facts: planning again probes nothing and only moves the metadata file
     if (temp) plan = await settle(join(temp.path, 'metadata.json'));
-    return await executePlan(plan, ops, { say, print: (text) => ctx.stdout.write(text), quiet: opts.quiet });
+    return await executeWithOps(ctx, plan, { runBuildx, ...(builder ? { builder } : {}), quiet: opts.quiet, say });
   } finally {
     await temp?.remove();
   }
+}
+
+/** The plan's notices (unless quiet), and for a refused plan its line: returns 1 then. */
+export function announce(plan: Pick<BuildPlan, 'notices' | 'refusal'>, quiet: boolean, say: (line: string) => void): number | undefined {
+  if (!quiet) for (const n of plan.notices) say(n);
+  if (!plan.refusal) return undefined;
+  say(`docker ocifix: ${plan.refusal}`);
+  return 1;
+}
+
+type RunBuildx = (args: readonly string[], env: Record<string, string>, io?: BuildIO) => Promise<{ exitCode: number; stdout: string }>;
+
+/** Run a plan (a build's or a bake's) through the executor with the real post-build operations. */
+export async function executeWithOps(ctx: BuildContext, plan: BuildPlan, o: { runBuildx: RunBuildx; builder?: string; quiet: boolean; say: (line: string) => void }): Promise<number> {
+  const [{ executePlan }, { defaultOps }] = await Promise.all([import('./execute.js'), import('./post-step-ops.js')]);
+  const ops = defaultOps(ctx.docker, {
+    runBuildx: o.runBuildx,
+    stdin: ctx.stdin,
+    ...(o.builder ? { builder: o.builder } : {}),
+    env: ctx.env,
+    cwd: ctx.cwd,
+    log: (line) => {
+      if (ctx.globals.debug) o.say(line);
+    },
+  });
+  return executePlan(plan, ops, { say: o.say, print: (text) => ctx.stdout.write(text), quiet: o.quiet });
 }
 
 /**
