@@ -156,6 +156,35 @@ function isFlagToken(tok: string): boolean {
   return tok.length > 1 && tok.startsWith('-');
 }
 
+/** One short flag or cluster (`-t v`, `-tv`, `-qD`, `-qtv`, `-t=v`) at argv[i]. `bad`: a shorthand the table does not know, or a missing value. */
+function readCluster(argv: readonly string[], i: number, table: FlagTable, uncertain: boolean): { members: FlagUse[]; bad: boolean; consumedNext: boolean; error?: string } {
+  const tok = argv[i]!;
+  const members: FlagUse[] = [];
+  for (let j = 1; j < tok.length; j++) {
+    const ch = tok[j]!;
+    const spec = table.byShort.get(ch);
+    if (!spec) return { members, bad: true, consumedNext: false };
+    const whole = j === 1;
+    if (tok[j + 1] === '=') {
+      members.push({ name: spec.long, known: true, value: tok.slice(j + 2), index: i, syntax: 'short=', uncertain, ...(whole ? {} : { chars: [j, tok.length] as [number, number] }) });
+      break;
+    }
+    if (spec.kind === 'bool') {
+      const single = whole && tok.length === 2;
+      members.push({ name: spec.long, known: true, index: i, syntax: 'short', uncertain, ...(single ? {} : { chars: [j, j + 1] as [number, number] }) });
+      continue;
+    }
+    if (j + 1 < tok.length) {
+      members.push({ name: spec.long, known: true, value: tok.slice(j + 1), index: i, syntax: 'short-attached', uncertain, ...(whole ? {} : { chars: [j, tok.length] as [number, number] }) });
+      break;
+    }
+    if (i + 1 >= argv.length) return { members, bad: true, consumedNext: false, error: `flag needs an argument: '${ch}' in -${ch}` };
+    members.push({ name: spec.long, known: true, value: argv[i + 1]!, index: i, valueIndex: i + 1, syntax: 'short', uncertain, ...(whole ? {} : { chars: [j, j + 1] as [number, number] }) });
+    return { members, bad: false, consumedNext: true };
+  }
+  return { members, bad: false, consumedNext: false };
+}
+
 /** Parse the arguments that follow `build` (or, with the bake table, `bake`). Never throws. */
 export function parseBuildArgs(argv: readonly string[], table: FlagTable = BUILD_TABLE): ParsedBuildArgs {
   const flags: FlagUse[] = [];
@@ -212,39 +241,8 @@ export function parseBuildArgs(argv: readonly string[], table: FlagTable = BUILD
       continue;
     }
     // short flag or cluster
-    const members: FlagUse[] = [];
-    let bad = false;
-    let consumedNext = false;
-    for (let j = 1; j < tok.length; j++) {
-      const ch = tok[j]!;
-      const spec = table.byShort.get(ch);
-      if (!spec) {
-        bad = true;
-        break;
-      }
-      const whole = j === 1;
-      if (tok[j + 1] === '=') {
-        members.push({ name: spec.long, known: true, value: tok.slice(j + 2), index: i, syntax: 'short=', uncertain, ...(whole ? {} : { chars: [j, tok.length] as [number, number] }) });
-        break;
-      }
-      if (spec.kind === 'bool') {
-        const single = whole && tok.length === 2;
-        members.push({ name: spec.long, known: true, index: i, syntax: 'short', uncertain, ...(single ? {} : { chars: [j, j + 1] as [number, number] }) });
-        continue;
-      }
-      if (j + 1 < tok.length) {
-        members.push({ name: spec.long, known: true, value: tok.slice(j + 1), index: i, syntax: 'short-attached', uncertain, ...(whole ? {} : { chars: [j, tok.length] as [number, number] }) });
-        break;
-      }
-      if (i + 1 >= argv.length) {
-        error = `flag needs an argument: '${ch}' in -${ch}`;
-        bad = true;
-        break;
-      }
-      members.push({ name: spec.long, known: true, value: argv[i + 1]!, index: i, valueIndex: i + 1, syntax: 'short', uncertain, ...(whole ? {} : { chars: [j, j + 1] as [number, number] }) });
-      consumedNext = true;
-      break;
-    }
+    const { members, bad, consumedNext, error: clusterError } = readCluster(argv, i, table, uncertain);
+    if (clusterError) error = clusterError;
     if (bad) {
       // An unknown shorthand anywhere in the cluster: the whole token is unknown (buildx will say so).
       const eq = tok.indexOf('=');

@@ -242,14 +242,8 @@ function canonical(ds: Descriptor[]): unknown {
 }
 
 /** Compute the plan. Throws OcifixError(…, 1) when different images are present and --ref does not pick one. */
-export function planNormalize(input: PlanInput, opts: PlanOptions): Plan {
-  const before = input.index.manifests;
-  const groups = groupEntries(before);
-  const changes: Change[] = [];
-  const warnings: string[] = [];
-  const images = groups.map((g) => summary(g, before));
-
-  // Describe what is wrong with the entries as they are.
+/** What is wrong with the entries' ref.name annotations as they are (comma-joined, full names). */
+function describeRefNames(before: readonly Descriptor[], changes: Change[]): void {
   before.forEach((d, i) => {
     const rn = d.annotations?.[REF_NAME];
     if (rn === undefined) return;
@@ -264,6 +258,50 @@ export function planNormalize(input: PlanInput, opts: PlanOptions): Plan {
       });
     }
   });
+}
+
+/** --mode per-tag: one entry per name of the selected image (the --ref one first). */
+function perTagEntries(
+  g: Group,
+  groupCount: number,
+  before: Descriptor[],
+  opts: PlanOptions,
+  srcOf: (n: ImageName | undefined) => number,
+  changes: Change[],
+  warnings: string[],
+): Descriptor[] {
+  const first = g.entries[0]!;
+  let names = [...g.names];
+  if (opts.ref) {
+    const wanted = refName(g, opts.ref);
+    names = [wanted, ...names.filter((n) => nameKey(n) !== nameKey(wanted))];
+  }
+  const after = names.length === 0 ? [buildEntry(before[first]!, mergedOthers(g, before, first), undefined)] : names.map((n) => buildEntry(before[srcOf(n)]!, mergedOthers(g, before, srcOf(n)), n));
+  if (after.length !== g.entries.length || groupCount > 1) {
+    changes.push({
+      kind: g.entries.length > after.length ? 'merge-duplicates' : 'split-per-tag',
+      message: `${g.entries.length} entr${g.entries.length === 1 ? 'y' : 'ies'} for ${shortDigest(before[first]!.digest)} become${g.entries.length === 1 ? 's' : ''} ${after.length}, one per tag`,
+    });
+  }
+  const tags = new Map<string, number>();
+  for (const d of after) {
+    const t = d.annotations?.[REF_NAME];
+    if (t !== undefined) tags.set(t, (tags.get(t) ?? 0) + 1);
+  }
+  for (const [t, count] of tags) {
+    if (count > 1) warnings.push(`ref.name "${t}" is on ${count} entries (different repositories); skopeo cannot pick one of them by that name`);
+  }
+  return after;
+}
+
+export function planNormalize(input: PlanInput, opts: PlanOptions): Plan {
+  const before = input.index.manifests;
+  const groups = groupEntries(before);
+  const changes: Change[] = [];
+  const warnings: string[] = [];
+  const images = groups.map((g) => summary(g, before));
+
+  describeRefNames(before, changes);
 
   let after: Descriptor[] = [];
   let kept: KeptRef | null = null;
@@ -295,29 +333,7 @@ export function planNormalize(input: PlanInput, opts: PlanOptions): Plan {
       if (lost.length > 0) {
         changes.push({ kind: 'drop-names', message: `names no longer listed in index.json: ${lost.join(', ')} (use --mode per-tag to keep one entry per tag)` });
       }
-    } else {
-      let names = [...g.names];
-      if (opts.ref) {
-        const sel = opts.ref;
-        const wanted = refName(g, sel);
-        names = [wanted, ...names.filter((n) => nameKey(n) !== nameKey(wanted))];
-      }
-      after = names.length === 0 ? [buildEntry(before[first]!, mergedOthers(g, before, first), undefined)] : names.map((n) => buildEntry(before[srcOf(n)]!, mergedOthers(g, before, srcOf(n)), n));
-      if (after.length !== g.entries.length || groups.length > 1) {
-        changes.push({
-          kind: g.entries.length > after.length ? 'merge-duplicates' : 'split-per-tag',
-          message: `${g.entries.length} entr${g.entries.length === 1 ? 'y' : 'ies'} for ${shortDigest(before[first]!.digest)} become${g.entries.length === 1 ? 's' : ''} ${after.length}, one per tag`,
-        });
-      }
-      const tags = new Map<string, number>();
-      for (const d of after) {
-        const t = d.annotations?.[REF_NAME];
-        if (t !== undefined) tags.set(t, (tags.get(t) ?? 0) + 1);
-      }
-      for (const [t, count] of tags) {
-        if (count > 1) warnings.push(`ref.name "${t}" is on ${count} entries (different repositories); skopeo cannot pick one of them by that name`);
-      }
-    }
+    } else after = perTagEntries(g, groups.length, before, opts, srcOf, changes, warnings);
     const a0 = after[0]?.annotations;
     kept = {};
     if (a0?.[REF_NAME] !== undefined) kept.refName = a0[REF_NAME];
