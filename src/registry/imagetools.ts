@@ -1,5 +1,7 @@
 /**
- * The only way ocifix talks to a registry: `docker <globals> buildx imagetools …`. imagetools brings
+ * The only way ocifix talks to a registry: `buildx imagetools …`, with the buildx plugin started
+ * directly as the docker CLI starts it (or through `docker <globals> buildx`, see
+ * imagetoolsPlugin in src/exec/buildx-lookup.ts). imagetools brings
  * the user's auth (config.json, credential helpers), the builder's registry config (mirrors,
  * plain-http, CAs) and docker's global flags (forwarded by Docker). Nothing here decides anything;
  * the planners (planners.ts) does.
@@ -33,6 +35,8 @@ export interface ImagetoolsOptions {
   /** `--builder`; falls back to BUILDX_BUILDER from env. */
   builder?: string;
   env?: NodeJS.ProcessEnv;
+  /** The buildx plugin file to start directly; without it every call goes through `docker buildx`. */
+  plugin?: string;
 }
 
 /** buildx's error text: its `ERROR: ` lines, else the last non-empty stderr line. */
@@ -53,11 +57,24 @@ export class Imagetools {
   /** The builder passed as `--builder` to every imagetools call ('' = buildx's own default). */
   readonly builder: string;
 
+  /** The buildx plugin started directly, or undefined: through `docker buildx`. */
+  readonly plugin: string | undefined;
+
   constructor(
     readonly docker: Docker,
     opts: ImagetoolsOptions = {},
   ) {
     this.builder = opts.builder || opts.env?.['BUILDX_BUILDER'] || '';
+    this.plugin = opts.plugin;
+  }
+
+  /** True when calls go through `docker buildx` (the previous call sequence, preflight included). */
+  get viaDocker(): boolean {
+    return this.plugin === undefined;
+  }
+
+  private exec(argv: readonly string[]): Promise<RunResult> {
+    return this.plugin ? this.docker.buildxDirect(this.plugin, argv, { stdio: 'pipe' }) : this.docker.buildx(argv, { stdio: 'pipe' });
   }
 
   private builderArgs(): string[] {
@@ -91,7 +108,7 @@ export class Imagetools {
 
   /** Exact bytes of REF (manifest or index). null when the registry says it does not exist. */
   async tryInspect(ref: string): Promise<Resolved | null> {
-    const r = await this.docker.buildx(this.inspectArgv(ref), { stdio: 'pipe' });
+    const r = await this.exec(this.inspectArgv(ref));
     if (r.exitCode !== 0) {
       const msg = buildxError(r);
       if (isNotFound(msg)) return null;
@@ -114,7 +131,7 @@ export class Imagetools {
   /** Run `imagetools create --dry-run …`: the exact bytes buildx would push (its trailing newline removed). */
   async dryRun(argv: readonly string[]): Promise<Buffer> {
     if (!argv.includes('--dry-run')) throw new Error('dryRun needs a --dry-run argv');
-    const r = await this.docker.buildx(argv, { stdio: 'pipe' });
+    const r = await this.exec(argv);
     if (r.exitCode !== 0) {
       const msg = buildxError(r);
       throw new RegistryError(`imagetools create --dry-run failed: ${msg}`, msg);
@@ -124,7 +141,7 @@ export class Imagetools {
 
   /** Run a writing `imagetools create`. Throws RegistryError with buildx's message on failure. */
   async create(argv: readonly string[]): Promise<RunResult> {
-    const r = await this.docker.buildx(argv, { stdio: 'pipe' });
+    const r = await this.exec(argv);
     if (r.exitCode !== 0) {
       const msg = buildxError(r);
       throw new RegistryError(`imagetools create failed: ${msg}`, msg);
