@@ -155,6 +155,7 @@ async function tagStates(it: Imagetools, plan: Plan, stepsDone: number): Promise
 async function preflight(it: Imagetools, plan: Plan, opts: RegistryOptions): Promise<void> {
   const steps = plan.steps.filter((s) => s.preflight.length > 0 && (opts.dryRun || it.viaDocker || !s.predicted));
   await mapBounded(steps, READ_CONCURRENCY, async (step) => {
+    opts.log?.(`checking: ${it.commandLine(step.preflight).join(' ')}`);
     const bytes = await it.dryRun(step.preflight);
     const digest = resolveBytes(bytes).digest;
     if (digest === step.digest) return;
