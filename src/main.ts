@@ -12,7 +12,7 @@ import { judgeCommand } from './cli/suggest.js';
 import { OcifixError } from './errors.js';
 import { ensureBuildx } from './exec/buildx-lookup.js';
 import { Docker } from './exec/docker.js';
-import { ExecaRunner, signalNumber, type Runner } from './exec/runner.js';
+import { ProcessRunner, signalNumber, type Runner } from './exec/runner.js';
 import { Cancellation } from './exec/signals.js';
 import { aliasBuilderEnv } from './build/alias-mode.js';
 import { splitInvocation, type DockerGlobals } from './globalflags.js';
@@ -127,7 +127,7 @@ export async function main(
   }
   const cancellation = new Cancellation();
   cancellation.install(env);
-  const ctx = buildContext(invocation.globals, streams, new ExecaRunner(cancellation), env);
+  const ctx = buildContext(invocation.globals, streams, new ProcessRunner(cancellation), env);
   let code: number;
   try {
     code = await dispatch(invocation, ctx);

@@ -8,6 +8,7 @@
  * step stops the sequence with its own message and exit code (1 unless the error says otherwise).
  */
 import { readFile, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
+import { mapBounded } from '../concurrency.js';
 import { OcifixError } from '../errors.js';
 import { writeFileAtomic } from '../layout/atomic.js';
 import { shortDigest } from '../oci/digest.js';
@@ -63,26 +64,6 @@ export interface ExecuteIO {
 
 /** At most this many tag checks run at once. */
 const TAG_CHECK_CONCURRENCY = 4;
-
-/** Run `fn` over `items` with at most `limit` at once; results in input order; the first error wins after all settle. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]!);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
-  return out;
-}
 
 /** Rewrite a --iidfile that names `from` to name `to` (atomic, same mode). Returns false when it named something else. */
 export async function rewriteIidFile(path: string, from: string, to: string): Promise<boolean> {

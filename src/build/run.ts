@@ -111,10 +111,6 @@ export async function startBuildx(ctx: BuildContext, plugin: string | undefined,
   const r =
     !plugin || ctx.env['OCIFIX_BUILDX_VIA_DOCKER'] === '1'
       ? await ctx.docker.buildx(args, { stdio: 'inherit', env, ...streams })
-      : await ctx.runner.run(plugin, [...ctx.globals.forward, 'buildx', ...args], {
-          stdio: 'inherit',
-          env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: ctx.docker.executable, DOCKER_CLI_PLUGIN_SOCKET: undefined },
-          ...streams,
-        });
+      : await ctx.docker.buildxDirect(plugin, args, { stdio: 'inherit', env, ...streams });
   return { exitCode: r.exitCode, stdout: r.stdout };
 }

@@ -52,3 +52,19 @@ export async function ensureBuildx(docker: Docker, env: NodeJS.ProcessEnv, confi
   if ((await docker.buildx(['version'], { stdio: 'pipe' })).exitCode !== 0) throw new OcifixError(BUILDX_MISSING, 1);
   return undefined;
 }
+
+/**
+ * How registry reads and writes (`buildx imagetools …`) start buildx: the plugin file (started as
+ * the docker CLI starts a plugin, see Docker.buildxDirect), or undefined = through `docker buildx`,
+ * the previous call sequence in full (the `--dry-run` preflight included). Through docker when
+ *  - OCIFIX_BUILDX_VIA_DOCKER=1 (the escape hatch);
+ *  - the plugin file is not in a plugin dir we know of;
+ *  - we were not started by a docker CLI (no DOCKER_CLI_PLUGIN_SOCKET, which docker ≥ 25 always
+ *    sets) but the caller named the docker to use in DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: a
+ *    wrapper of its own (one that logs, injects or watches registry calls), honoured as before.
+ */
+export function imagetoolsPlugin(env: NodeJS.ProcessEnv, configFlag?: string): string | undefined {
+  if (env['OCIFIX_BUILDX_VIA_DOCKER'] === '1') return undefined;
+  if (env['DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND'] && !env['DOCKER_CLI_PLUGIN_SOCKET']) return undefined;
+  return findPlugin('buildx', env, configFlag);
+}

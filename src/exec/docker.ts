@@ -46,4 +46,14 @@ export class Docker {
   buildx(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     return this.run(['buildx', ...args], options);
   }
+
+  /**
+   * `buildx ARGS…` started the way the docker CLI starts a plugin, without a second docker CLI:
+   * PLUGIN with argv = docker's global flags, `buildx`, ARGS; env + DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND
+   * (our docker). Saves a docker start and buildx's metadata call per run.
+   */
+  buildxDirect(plugin: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const env = { ...options.env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: this.executable, DOCKER_CLI_PLUGIN_SOCKET: undefined };
+    return this.runner.run(plugin, this.argv(['buildx', ...args]), { ...options, env });
+  }
 }

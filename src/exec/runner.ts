@@ -42,46 +42,63 @@ export interface Runner {
   run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
 }
 
-export class ExecaRunner implements Runner {
+/** Captured output beyond this is an error, not an out-of-memory crash. */
+const MAX_CAPTURE = 256 * 1024 * 1024;
+
+export class ProcessRunner implements Runner {
   constructor(private readonly cancellation: Cancellation) {}
 
-  async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    const inherit = options.stdio === 'inherit';
-    if (inherit) return this.runInherited(file, args, options);
-    // execa is loaded on first use: commands that start no captured process (version, help,
-    // metadata, normalize, a plain build) do not pay for its initialisation (~20 ms).
-    const { execa } = await import('execa');
-    const child = execa(file, args, {
-      reject: false,
-      stdin: inherit ? 'inherit' : options.input !== undefined ? 'pipe' : 'ignore',
-      stdout: inherit ? 'inherit' : 'pipe',
-      stderr: inherit ? 'inherit' : 'pipe',
-      input: options.input,
-      env: options.env,
-      extendEnv: true,
-      cwd: options.cwd,
-      stripFinalNewline: false,
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
-    });
-    const release = this.cancellation.track(child, options.survivesCancel ?? false);
-    try {
-      const r = await child;
-      if (r.failed && r.exitCode === undefined && r.signal === undefined) {
-        throw startFailure(file, r.cause as NodeJS.ErrnoException | undefined, String(r.shortMessage ?? r.message ?? ''));
-      }
-      const signal = r.signal as NodeJS.Signals | undefined;
-      return {
-        exitCode: r.exitCode ?? (signal ? 128 + signalNumber(signal) : 1),
-        ...(signal ? { signal } : {}),
-        stdout: typeof r.stdout === 'string' ? r.stdout : '',
-        stderr: typeof r.stderr === 'string' ? r.stderr : '',
-        ...(r.timedOut ? { timedOut: true } : {}),
+  run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    return options.stdio === 'inherit' ? this.runInherited(file, args, options) : this.runCaptured(file, args, options);
+  }
+
+  /**
+   * A child whose stdout and stderr are captured (registry reads and writes, probes). Spawned with
+   * node:child_process — argv array, no shell — rather than execa, whose initialisation (~20 ms of
+   * CPU and garbage) was most of ocifix's own cost on a registry command.
+   */
+  private runCaptured(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const stdin = options.input !== undefined ? 'pipe' : 'ignore';
+      const child = spawn(file, [...args], { stdio: [stdin, 'pipe', 'pipe'], env: childEnv(options.env), cwd: options.cwd, shell: false });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let size = 0;
+      const collect = (into: Buffer[]) => (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_CAPTURE) child.kill('SIGKILL');
+        else into.push(chunk);
       };
-    } finally {
-      release();
-    }
+      child.stdout?.on('data', collect(out));
+      child.stderr?.on('data', collect(err));
+      if (options.input !== undefined) {
+        child.stdin?.on('error', () => {}); // a child that exits without reading its input
+        child.stdin?.end(options.input);
+      }
+      const release = this.cancellation.track(child, options.survivesCancel ?? false);
+      let timedOut = false;
+      const timer = options.timeoutMs ? setTimeout(() => ((timedOut = true), child.kill('SIGTERM')), options.timeoutMs) : undefined;
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        release();
+        reject(startFailure(file, error, error.message));
+      });
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        release();
+        if (size > MAX_CAPTURE) {
+          reject(new OcifixError(`${file} printed more than ${MAX_CAPTURE} bytes`, 1));
+          return;
+        }
+        resolve({
+          exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1),
+          ...(signal ? { signal } : {}),
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          ...(timedOut ? { timedOut: true } : {}),
+        });
+      });
+    });
   }
 
   /**
@@ -90,11 +107,7 @@ export class ExecaRunner implements Runner {
    * path of every build and passthrough, and execa's initialisation alone would add ~20 ms to it.
    */
   private runInherited(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const [k, v] of Object.entries(options.env ?? {})) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
-    }
+    const env = childEnv(options.env);
     let stdinFd: number | undefined;
     try {
       if (options.stdinFile !== undefined) stdinFd = openSync(options.stdinFile, 'r');
@@ -123,6 +136,16 @@ export class ExecaRunner implements Runner {
       });
     });
   }
+}
+
+/** The process env with `extra` merged over it (a value of undefined removes the variable). */
+function childEnv(extra: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(extra ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
 }
 
 function startFailure(file: string, cause: NodeJS.ErrnoException | undefined, message: string): OcifixError {

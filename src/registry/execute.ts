@@ -1,8 +1,10 @@
 /**
  * The registry operations as functions (the CLI commands and `docker ocifix build`'s post-build
- * steps both call these): read → plan (pure, planners.ts) → preflight (`imagetools create --dry-run`
- * must print exactly the planned bytes) → compare-and-swap (every tag re-read just before the
- * write) → write → read back and check.
+ * steps both call these): read (independent reads at once, at most READ_CONCURRENCY) → plan (pure,
+ * planners.ts) → preflight (`imagetools create --dry-run` must print exactly the planned bytes;
+ * skipped on the write path when the plan's byte model predicts them) → compare-and-swap (every
+ * tag re-read just before the write) → write (one `imagetools create` with every `-t` that shares
+ * it) → read back and check.
  *
  *   annotateIndex(docker, ref, { set, remove, tags }, opts)  → AnnotateOutcome
  *   repointTag(docker, source, targets, opts)                → RetagOutcome   (retag, verify --fix)
@@ -14,6 +16,8 @@
  */
 import { annotationId, AnnotationSyntaxError, IMAGETOOLS_WRAPPER, parseAnnotation, type Annotation } from '../buildflags/annotations.js';
 import { goQuote, parsePlatform, PlatformSyntaxError } from '../buildflags/platform.js';
+import { mapBounded } from '../concurrency.js';
+import { imagetoolsPlugin } from '../exec/buildx-lookup.js';
 import type { Docker } from '../exec/docker.js';
 import { OcifixError, UsageError } from '../errors.js';
 import { parseDigest } from '../oci/digest.js';
@@ -47,13 +51,16 @@ export interface WriteOutcome {
   written: boolean;
   /** The command lines run (or that would run), as argv arrays starting with the docker executable. */
   commands: string[][];
+  /** What each written tag read back as after the write (when written). */
+  readBack?: Map<string, Resolved>;
 }
 
 export type AnnotateOutcome = WriteOutcome;
 export type RetagOutcome = WriteOutcome;
 
 function client(docker: Docker, opts: RegistryOptions): Imagetools {
-  return new Imagetools(docker, { ...(opts.builder ? { builder: opts.builder } : {}), ...(opts.env ? { env: opts.env } : {}) });
+  const plugin = opts.env ? imagetoolsPlugin(opts.env, docker.globals.config) : undefined;
+  return new Imagetools(docker, { ...(opts.builder ? { builder: opts.builder } : {}), ...(opts.env ? { env: opts.env } : {}), ...(plugin ? { plugin } : {}) });
 }
 
 /**
@@ -120,35 +127,39 @@ export function parsePlatformList(values: readonly string[]): Array<{ spec: stri
   return out;
 }
 
+/** At most this many registry reads run at once (each is one buildx process). */
+export const READ_CONCURRENCY = 4;
+
 async function readTags(it: Imagetools, refs: readonly ImageRef[]): Promise<Array<{ ref: ImageRef; digest: string | null }>> {
-  return Promise.all(refs.map(async (ref) => ({ ref, digest: (await it.tryInspect(formatReference(ref)))?.digest ?? null })));
+  return mapBounded(refs, READ_CONCURRENCY, async (ref) => ({ ref, digest: (await it.tryInspect(formatReference(ref)))?.digest ?? null }));
 }
 
 /** After a failed write: where each planned tag is now (best effort; the registry may be gone). */
 async function tagStates(it: Imagetools, plan: Plan, stepsDone: number): Promise<string> {
-  const parts: string[] = [];
-  for (const c of plan.cas) {
+  const parts = await mapBounded(plan.cas, READ_CONCURRENCY, async (c) => {
     try {
       const now = await it.readState(c.ref);
       const planned = plan.steps.find((s) => s.tags.includes(c.ref))?.digest;
-      parts.push(now === c.digest ? `${c.ref} unchanged` : now === planned ? `${c.ref} written (now ${now})` : `${c.ref} is now ${now ?? '(absent)'}`);
+      return now === c.digest ? `${c.ref} unchanged` : now === planned ? `${c.ref} written (now ${now})` : `${c.ref} is now ${now ?? '(absent)'}`;
     } catch {
-      parts.push(`${c.ref} could not be re-read`);
+      return `${c.ref} could not be re-read`;
     }
-  }
+  });
   return `${stepsDone} of ${plan.steps.length} write step(s) completed; ${parts.join(', ')}`;
 }
 
-/** Preflight, compare-and-swap, write, read back. */
-async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promise<WriteOutcome> {
-  const log = opts.log ?? (() => {});
-  const commands = plan.steps.map((s) => it.commandLine(s.argv));
-  // 1. Preflight: buildx's own dry run must print exactly the planned bytes.
-  for (const step of plan.steps) {
-    if (step.preflight.length === 0) continue;
+/**
+ * buildx's own dry run must print exactly the planned bytes. Run in --dry-run mode, through
+ * `docker buildx` (the previous call sequence), and for every step whose bytes the model does not
+ * predict; on the direct write path a predicted step needs no call (the goldens prove the model).
+ */
+async function preflight(it: Imagetools, plan: Plan, opts: RegistryOptions): Promise<void> {
+  const steps = plan.steps.filter((s) => s.preflight.length > 0 && (opts.dryRun || it.viaDocker || !s.predicted));
+  await mapBounded(steps, READ_CONCURRENCY, async (step) => {
+    opts.log?.(`checking: ${it.commandLine(step.preflight).join(' ')}`);
     const bytes = await it.dryRun(step.preflight);
     const digest = resolveBytes(bytes).digest;
-    if (digest === step.digest) continue;
+    if (digest === step.digest) return;
     let why = '';
     if (plan.result.mediaType.includes('index') || plan.result.mediaType.includes('list')) {
       try {
@@ -162,24 +173,56 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
         `Run with --dry-run to see the plan, and report this if the plan looks right.`,
       1,
     );
-  }
-  if (opts.dryRun || plan.steps.length === 0) return { plan, written: false, commands };
+  });
+}
 
-  // 2. Compare-and-swap: every tag must still hold what the plan was made from.
-  const moved: string[] = [];
-  for (const c of plan.cas) {
-    let now: string | null;
+/** Compare-and-swap: every tag must still hold what the plan was made from (all re-read at once, right before the write). */
+async function compareAndSwap(it: Imagetools, plan: Plan): Promise<void> {
+  const states = await mapBounded(plan.cas, READ_CONCURRENCY, async (c) => {
     try {
-      now = (await it.tryInspect(c.ref))?.digest ?? null;
+      return { c, now: (await it.tryInspect(c.ref))?.digest ?? null };
     } catch (e) {
       if (e instanceof RegistryError) throw new RegistryError(`${e.message}; nothing was written`, e.buildxMessage);
       throw e;
     }
-    if (now !== c.digest) moved.push(`${c.ref} was ${c.digest ?? '(absent)'} when planned, is now ${now ?? '(absent)'}`);
-  }
+  });
+  const moved = states.filter(({ c, now }) => now !== c.digest).map(({ c, now }) => `${c.ref} was ${c.digest ?? '(absent)'} when planned, is now ${now ?? '(absent)'}`);
   if (moved.length > 0) throw new ConflictError(`tag moved since the plan was made: ${moved.join('; ')}; nothing was written. Re-run to plan against the new state.`);
+}
 
-  // 3. Write.
+/** Read every written tag back (at once); they must all be on their step's digest. Returns what was read. */
+async function readBack(it: Imagetools, plan: Plan): Promise<Map<string, Resolved>> {
+  const wanted = plan.steps.flatMap((step) => step.tags.map((t) => ({ t, digest: step.digest })));
+  // reads are retried; one that still fails says the write is done
+  const got = await mapBounded(wanted, READ_CONCURRENCY, async (w) => {
+    try {
+      return { ...w, got: await it.tryInspect(w.t) };
+    } catch (e) {
+      if (!(e instanceof RegistryError)) throw e;
+      throw new RegistryError(`the write completed (${wanted.map((x) => x.t).join(', ')} now at ${w.digest}), but reading ${w.t} back failed: ${e.buildxMessage || e.message}`, e.buildxMessage);
+    }
+  });
+  const wrong: string[] = [];
+  const back = new Map<string, Resolved>();
+  for (const { t, digest, got: g } of got) {
+    if (!g) wrong.push(`${t} does not exist`);
+    else if (g.digest !== digest) {
+      const before = plan.cas.find((c) => c.ref === t)?.digest;
+      // neither our bytes nor what it held before: someone else wrote it after us
+      wrong.push(`${t} is at ${g.digest}, expected ${digest}${g.digest === before ? ' (still the old index: the write did not land)' : ' (another writer moved it after our write)'}`);
+    } else back.set(t, g);
+  }
+  if (wrong.length > 0) throw new OcifixError(`written, but the read-back does not match: ${wrong.join('; ')}`, 1);
+  return back;
+}
+
+/** Preflight (when needed), compare-and-swap, write, read back. */
+async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promise<WriteOutcome> {
+  const log = opts.log ?? (() => {});
+  const commands = plan.steps.map((s) => it.commandLine(s.argv));
+  await preflight(it, plan, opts);
+  if (opts.dryRun || plan.steps.length === 0) return { plan, written: false, commands };
+  await compareAndSwap(it, plan);
   let wrote = 0;
   for (const step of plan.steps) {
     log(`running: ${it.commandLine(step.argv).join(' ')}`);
@@ -191,29 +234,7 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
     }
     wrote++;
   }
-
-  // 4. Read back (reads are retried; one that still fails says the write is done).
-  const wrong: string[] = [];
-  for (const step of plan.steps) {
-    for (const t of step.tags) {
-      let got: Resolved | null;
-      try {
-        got = await it.tryInspect(t);
-      } catch (e) {
-        if (!(e instanceof RegistryError)) throw e;
-        const tags = plan.steps.flatMap((s) => s.tags).join(', ');
-        throw new RegistryError(`the write completed (${tags} now at ${step.digest}), but reading ${t} back failed: ${e.buildxMessage || e.message}`, e.buildxMessage);
-      }
-      if (!got) wrong.push(`${t} does not exist`);
-      else if (got.digest !== step.digest) {
-        const before = plan.cas.find((c) => c.ref === t)?.digest;
-        // neither our bytes nor what it held before: someone else wrote it after us
-        wrong.push(`${t} is at ${got.digest}, expected ${step.digest}${got.digest === before ? ' (still the old index: the write did not land)' : ' (another writer moved it after our write)'}`);
-      }
-    }
-  }
-  if (wrong.length > 0) throw new OcifixError(`written, but the read-back does not match: ${wrong.join('; ')}`, 1);
-  return { plan, written: true, commands };
+  return { plan, written: true, commands, readBack: await readBack(it, plan) };
 }
 
 export interface AnnotateChanges {
@@ -243,20 +264,22 @@ export async function annotateIndex(docker: Docker, ref: string, changes: Annota
   const it = client(docker, opts);
   const writeRef = target.tag !== undefined ? tagOnly(target) : extraRefs[0]!;
   const readRef = target.digest ? atDigest(target, target.digest) : writeRef;
-  const current = await it.inspect(formatReference(readRef));
-  if (target.digest && target.tag !== undefined) {
-    const tagNow = (await it.tryInspect(formatReference(writeRef)))?.digest ?? null;
-    if (tagNow !== target.digest) throw new ConflictError(`${formatReference(writeRef)} is at ${tagNow ?? '(absent)'}, not ${target.digest}; nothing was written`);
-  }
   const extras = extraRefs.filter((t) => formatReference(t) !== formatReference(writeRef));
-  const extraTags = await readTags(it, extras);
+  // Independent reads at once: what REF resolves to, the written tag (when REF is by digest), the -t tags.
+  const tagRead = target.digest !== undefined ? it.tryInspect(formatReference(writeRef)).then((r) => r?.digest ?? null) : undefined;
+  tagRead?.catch(() => {}); // awaited below; a failure of the other reads must not leave it unhandled
+  const [current, extraTags] = await Promise.all([it.inspect(formatReference(readRef)), readTags(it, extras)]);
+  const tagNow = tagRead ? await tagRead : current.digest;
+  if (target.digest && target.tag !== undefined && tagNow !== target.digest) {
+    throw new ConflictError(`${formatReference(writeRef)} is at ${tagNow ?? '(absent)'}, not ${target.digest}; nothing was written`);
+  }
   // REF by digest only: the first -t is the written tag; its current value is what must not move.
-  const targetDigest = target.tag === undefined ? ((await it.tryInspect(formatReference(writeRef)))?.digest ?? null) : current.digest;
+  const targetDigest = target.tag === undefined ? tagNow : current.digest;
   const plan = planAnnotate({ target: writeRef, current, targetDigest, set, remove, extraTags, argv: it });
   const outcome = await execute(it, plan, opts);
   if (outcome.written) {
     // The read-back digest matched the plan; also check the meaning (annotations, same children).
-    const back = await it.inspect(formatReference(writeRef));
+    const back = outcome.readBack?.get(formatReference(writeRef)) ?? (await it.inspect(formatReference(writeRef)));
     const problems = back.kind === 'index' ? diffIndexes(JSON.parse(plan.result.bytes) as Index, asIndex(back)) : [`${formatReference(writeRef)} is not an index after the write`];
     const beforeChildren = (asIndex(current).manifests ?? []).map((d) => d.digest).join(',');
     const afterChildren = back.kind === 'index' ? (asIndex(back).manifests ?? []).map((d) => d.digest).join(',') : '';
@@ -283,8 +306,8 @@ export async function repointTag(
     if (t.digest) throw new UsageError(`TARGET ${targets[i]} must be a tag, not a digest reference`);
   }
   const it = client(docker, opts);
-  const resolved = await it.inspect(formatReference(src));
-  const targetStates = await readTags(it, targetRefs.map(tagOnly));
+  // the source and every target at once
+  const [resolved, targetStates] = await Promise.all([it.inspect(formatReference(src)), readTags(it, targetRefs.map(tagOnly))]);
   const plan = planRetag({ source: src, resolved, targets: targetStates, allowManifest: opts.allowManifest ?? false, argv: it, action: opts.action ?? 'retag' });
   return execute(it, plan, opts);
 }
@@ -333,6 +356,7 @@ export async function verifyTag(docker: Docker, ref: string, spec: VerifySpec, o
     action: 'repoint',
   });
   if (!outcome.written) return { report, fix: outcome };
-  const after = checkTag(shown, await it.tryInspect(formatReference(tagOnly(target))), expect);
+  const tag = formatReference(tagOnly(target));
+  const after = checkTag(shown, outcome.readBack?.get(tag) ?? (await it.tryInspect(tag)), expect);
   return { report, fix: outcome, after };
 }

@@ -1,11 +1,13 @@
 /**
- * The only way ocifix talks to a registry: `docker <globals> buildx imagetools …`. imagetools brings
+ * The only way ocifix talks to a registry: `buildx imagetools …`, with the buildx plugin started
+ * directly as the docker CLI starts it (or through `docker <globals> buildx`, see
+ * imagetoolsPlugin in src/exec/buildx-lookup.ts). imagetools brings
  * the user's auth (config.json, credential helpers), the builder's registry config (mirrors,
  * plain-http, CAs) and docker's global flags (forwarded by Docker). Nothing here decides anything;
  * the planners (planners.ts) does.
  */
 import type { Docker } from '../exec/docker.js';
-import type { RunResult } from '../exec/runner.js';
+import type { RunOptions, RunResult } from '../exec/runner.js';
 import { OcifixError, UsageError } from '../errors.js';
 import { resolveBytes, type Resolved } from './manifest.js';
 
@@ -33,6 +35,8 @@ export interface ImagetoolsOptions {
   /** `--builder`; falls back to BUILDX_BUILDER from env. */
   builder?: string;
   env?: NodeJS.ProcessEnv;
+  /** The buildx plugin file to start directly; without it every call goes through `docker buildx`. */
+  plugin?: string;
   /** Pause between read attempts (tests make it short); default 250 ms, then 4× each time. */
   retryDelayMs?: number;
 }
@@ -79,6 +83,8 @@ export class Imagetools {
 
   private readonly timeoutMs: number;
   private readonly retryDelayMs: number;
+  /** The buildx plugin started directly, or undefined: through `docker buildx`. */
+  readonly plugin: string | undefined;
 
   constructor(
     readonly docker: Docker,
@@ -87,11 +93,22 @@ export class Imagetools {
     this.builder = opts.builder || opts.env?.['BUILDX_BUILDER'] || '';
     this.timeoutMs = registryTimeoutMs(opts.env);
     this.retryDelayMs = opts.retryDelayMs ?? 250;
+    this.plugin = opts.plugin;
+  }
+
+  /** True when calls go through `docker buildx` (the previous call sequence, preflight included). */
+  get viaDocker(): boolean {
+    return this.plugin === undefined;
+  }
+
+  private exec(argv: readonly string[], extra: Pick<RunOptions, 'timeoutMs' | 'survivesCancel'> = {}): Promise<RunResult> {
+    const o = { stdio: 'pipe' as const, ...extra };
+    return this.plugin ? this.docker.buildxDirect(this.plugin, argv, o) : this.docker.buildx(argv, o);
   }
 
   /** One imagetools call, ended after the timeout (then its stderr says so, for buildxError). */
   private async call(argv: readonly string[]): Promise<RunResult> {
-    const r = await this.docker.buildx(argv, { stdio: 'pipe', timeoutMs: this.timeoutMs });
+    const r = await this.exec(argv, { timeoutMs: this.timeoutMs });
     if (!r.timedOut) return r;
     return { ...r, exitCode: r.exitCode || 1, stderr: `${r.stderr}\nERROR: no answer within ${this.timeoutMs / 1000} s (OCIFIX_REGISTRY_TIMEOUT)` };
   }
@@ -155,7 +172,7 @@ export class Imagetools {
    * 5 s, and it runs even after a signal (the write was already cancelled; this only reads).
    */
   async readState(ref: string): Promise<string | null> {
-    const r = await this.docker.buildx(this.inspectArgv(ref), { stdio: 'pipe', timeoutMs: Math.min(this.timeoutMs, 5000), survivesCancel: true });
+    const r = await this.exec(this.inspectArgv(ref), { timeoutMs: Math.min(this.timeoutMs, 5000), survivesCancel: true });
     if (r.exitCode !== 0) {
       const msg = r.timedOut ? 'no answer within 5 s' : buildxError(r);
       if (isNotFound(msg)) return null;

@@ -208,3 +208,50 @@ export function marshalIndexLikeGo(index: Index): string {
 export function marshalDescriptorCompact(d: Descriptor): string {
   return JSON.stringify(normalizeDescriptor(d));
 }
+
+// ------------------------------------------------- what the model is proven for (goldens)
+
+/** Annotation keys the golden captures cover: what OCI and buildx use (reverse-domain names). */
+const PLAIN_KEY = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function plainString(s: unknown): boolean {
+  // no NUL (argv cannot carry it) and no lone surrogate (Go would write U+FFFD, JSON.parse keeps it)
+  return typeof s === 'string' && !s.includes('\0') && !LONE_SURROGATE.test(s);
+}
+
+function plainAnnotations(m: unknown): boolean {
+  if (m === undefined) return true;
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return false;
+  return Object.entries(m).every(([k, v]) => PLAIN_KEY.test(k) && plainString(v));
+}
+
+function plainPlatform(p: unknown): boolean {
+  if (p === undefined) return true;
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) return false;
+  const q = p as Record<string, unknown>;
+  for (const k of ['architecture', 'os', 'variant', 'os.version'] as const) if (q[k] !== undefined && !plainString(q[k])) return false;
+  const f = q['os.features'];
+  return f === undefined || (Array.isArray(f) && f.every(plainString));
+}
+
+/**
+ * Does the Go encoding model (marshalIndexLikeGo over normalizeDescriptor) predict, byte for byte,
+ * what `imagetools create` writes for an index built from these entries and annotations? True for
+ * the shapes the golden captures of real `imagetools create --dry-run` output prove
+ * (test/unit/registry/imagetools-golden.test.ts, test/fixtures/imagetools-dry-run/): string fields,
+ * integer sizes, reverse-domain annotation keys, any well-formed value. Anything else (inline
+ * `data`, odd sizes or keys) falls back to buildx's own dry run before the write.
+ */
+export function modelCovers(descriptors: readonly Descriptor[], indexAnnotations: Record<string, string> | undefined): boolean {
+  if (!plainAnnotations(indexAnnotations)) return false;
+  return descriptors.every((d) => {
+    const r = d as unknown as Record<string, unknown>;
+    if (r['data'] !== undefined) return false;
+    if (!plainString(r['mediaType']) || !plainString(r['digest'])) return false;
+    if (typeof r['size'] !== 'number' || !Number.isSafeInteger(r['size']) || r['size'] < 0) return false;
+    if (r['urls'] !== undefined && !(Array.isArray(r['urls']) && r['urls'].every(plainString))) return false;
+    if (r['artifactType'] !== undefined && !plainString(r['artifactType'])) return false;
+    return plainAnnotations(r['annotations']) && plainPlatform(r['platform']);
+  });
+}

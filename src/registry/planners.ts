@@ -26,6 +26,7 @@ import {
   marshalDescriptorCompact,
   marshalIndexLikeGo,
   matchesPlatform,
+  modelCovers,
   normalizeDescriptor,
   sha256,
   type Index,
@@ -51,6 +52,12 @@ export interface Step {
   argv: string[];
   /** `imagetools create --dry-run` argv that must print exactly the planned bytes before anything is written. */
   preflight: string[];
+  /**
+   * The planned bytes are known without asking buildx: a byte-for-byte copy of the source, or an
+   * index the Go encoding model is proven for (manifest.ts modelCovers). The executor then skips
+   * the preflight on the write path; it still runs it in --dry-run mode and when this is false.
+   */
+  predicted: boolean;
   /** Tags this step writes. */
   tags: string[];
   /** Digest every tag of this step must hold afterwards. */
@@ -271,6 +278,7 @@ export function planAnnotate(input: AnnotateInput): Plan {
   if (Object.keys(newIndexAnn).length > 0) expectedIndex.annotations = newIndexAnn;
   const bytes = marshalIndexLikeGo(expectedIndex);
   const res = result(bytes, resultType);
+  const predicted = modelCovers([...(index.manifests ?? []), ...after], newIndexAnn);
 
   const targetTag = formatReference(target);
   const extra = input.extraTags.filter((t) => formatReference(t.ref) !== targetTag);
@@ -307,6 +315,7 @@ export function planAnnotate(input: AnnotateInput): Plan {
       purpose: `rebuild the index of ${targetTag} with ${indexFlags.length} index annotation(s)${descFlags.length ? ` and ${descFlags.length} descriptor annotation flag(s)` : ''}`,
       argv: input.argv.createArgv({ tags, sources: [sourceAtDigest], annotations }),
       preflight: input.argv.createArgv({ tags, sources: [sourceAtDigest], annotations, dryRun: true }),
+      predicted,
       tags,
       digest: res.digest,
     });
@@ -322,6 +331,7 @@ export function planAnnotate(input: AnnotateInput): Plan {
       purpose: `rebuild the index of ${targetTag} from its ${after.length} entries (as descriptors, so annotations can be removed)`,
       argv: input.argv.createArgv({ tags, sources, annotations: indexFlags }),
       preflight: input.argv.createArgv({ tags, sources, annotations: indexFlags, dryRun: true }),
+      predicted,
       tags,
       digest: res.digest,
     });
@@ -332,6 +342,7 @@ export function planAnnotate(input: AnnotateInput): Plan {
         purpose: 'copy the new index to the tags in other repositories (byte-identical)',
         argv: input.argv.createArgv({ tags: otherTags, sources: [src] }),
         preflight: [],
+        predicted: true,
         tags: otherTags,
         digest: res.digest,
       });
@@ -400,6 +411,8 @@ function planCarbonCopy(
             purpose,
             argv: argv.createArgv({ tags, sources: [src], ...opts }),
             preflight: argv.createArgv({ tags, sources: [src], ...opts, dryRun: true }),
+            // one source, no annotation: imagetools copies its bytes as they are
+            predicted: true,
             tags,
             digest: resolved.digest,
           },
