@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 
 const dir = resolve(import.meta.dirname, 'bench');
 const wanted = process.argv.slice(2);
-const all = readdirSync(dir).filter((f) => f.endsWith('.mjs') && f !== 'lib.mjs').sort();
+const all = readdirSync(dir)
+  .filter((f) => f.endsWith('.mjs') && f !== 'lib.mjs')
+  .sort();
 const selected = wanted.length ? all.filter((f) => wanted.includes(f.replace(/\.mjs$/, ''))) : all;
 let failed = 0;
 for (const f of selected) {

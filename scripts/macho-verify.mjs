@@ -52,7 +52,9 @@ export function verifyAdhocSignature(b) {
   let bad = 0;
   for (let i = 0; i < nCode; i++) {
     const want = b.subarray(cd + hashOffset + i * hashSize, cd + hashOffset + (i + 1) * hashSize);
-    const got = createHash('sha256').update(b.subarray(i * page, Math.min((i + 1) * page, codeLimit))).digest();
+    const got = createHash('sha256')
+      .update(b.subarray(i * page, Math.min((i + 1) * page, codeLimit)))
+      .digest();
     if (!got.equals(want)) bad++;
   }
   if (bad) problems.push(`${bad} of ${nCode} page hashes do not match the file`);
@@ -60,7 +62,13 @@ export function verifyAdhocSignature(b) {
   if (req !== undefined && nSpecial >= CSSLOT_REQUIREMENTS) {
     const len = b.readUInt32BE(req + 4);
     const want = b.subarray(cd + hashOffset - CSSLOT_REQUIREMENTS * hashSize, cd + hashOffset - (CSSLOT_REQUIREMENTS - 1) * hashSize);
-    if (!createHash('sha256').update(b.subarray(req, req + len)).digest().equals(want)) problems.push('the requirements slot hash does not match the requirement set');
+    if (
+      !createHash('sha256')
+        .update(b.subarray(req, req + len))
+        .digest()
+        .equals(want)
+    )
+      problems.push('the requirements slot hash does not match the requirement set');
   }
   return problems;
 }

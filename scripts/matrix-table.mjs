@@ -19,7 +19,12 @@ for (const line of readFileSync(file, 'utf8').split('\n')) {
   const c = JSON.parse(line);
   cells.set(`${c.pitfall}\u0000${c.version}`, c);
 }
-const vkey = (v) => v.replace(/^v/, '').split('.').map((n) => n.padStart(4, '0')).join('.');
+const vkey = (v) =>
+  v
+    .replace(/^v/, '')
+    .split('.')
+    .map((n) => n.padStart(4, '0'))
+    .join('.');
 const pitfalls = [...new Set([...cells.values()].map((c) => c.pitfall))].sort();
 const versions = [...new Set([...cells.values()].map((c) => c.version))].sort((a, b) => vkey(a).localeCompare(vkey(b)));
 let failed = 0;
@@ -34,14 +39,20 @@ for (const p of pitfalls) {
     if (!c) continue;
     const ok = c.status === 'ok';
     if (!ok) failed++;
-    const row = { from: v, to: v, exists: ok ? (c.exists ? 'yes' : 'no') : '?', raw: ok ? c.raw : 'FAILED (see the vitest output)', fix: ok ? c.ocifix : 'FAILED' };
+    const row = {
+      from: v,
+      to: v,
+      exists: ok ? (c.exists ? 'yes' : 'no') : '?',
+      raw: ok ? c.raw : 'FAILED (see the vitest output)',
+      fix: ok ? c.ocifix : 'FAILED',
+    };
     const last = rows.at(-1);
     if (markdown && last && last.exists === row.exists && last.raw === row.raw && last.fix === row.fix) last.to = v;
     else rows.push(row);
   }
   for (const r of rows) {
     const range = r.from === r.to ? r.from : `${r.from}–${r.to}`;
-    if (markdown) out.push(`| ${p.replace(/\|/g, "\\|")} | ${range} | ${r.exists} | ${r.raw.replace(/\|/g, '\\|')} | ${r.fix.replace(/\|/g, '\\|')} |`);
+    if (markdown) out.push(`| ${p.replace(/\|/g, '\\|')} | ${range} | ${r.exists} | ${r.raw.replace(/\|/g, '\\|')} | ${r.fix.replace(/\|/g, '\\|')} |`);
     else out.push(`  ${range.padEnd(8)} ${r.exists.padEnd(3)}  ${r.raw}  →  ${r.fix}`);
   }
 }

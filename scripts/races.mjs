@@ -14,17 +14,29 @@ const reg = stack.REGISTRY;
 const repo = `${reg}/ocifix-races/r${Date.now().toString(36)}`;
 
 const sync = (args) => spawnSync('docker', args, { env, encoding: 'utf8' });
-const b = sync(['buildx', 'build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '-t', `${repo}:base`, '--push', join(root, 'test/fixtures/scratch')]);
+const b = sync([
+  'buildx',
+  'build',
+  '--builder',
+  'single',
+  '--platform',
+  'linux/amd64,linux/arm64',
+  '-t',
+  `${repo}:base`,
+  '--push',
+  join(root, 'test/fixtures/scratch'),
+]);
 if (b.status !== 0) {
   console.error(b.stderr);
   process.exit(1);
 }
-const run = (args) => new Promise((res) => {
-  const c = spawn('docker', args, { env });
-  let err = '';
-  c.stderr.on('data', (d) => (err += d));
-  c.on('exit', (code) => res({ code, err }));
-});
+const run = (args) =>
+  new Promise((res) => {
+    const c = spawn('docker', args, { env });
+    let err = '';
+    c.stderr.on('data', (d) => (err += d));
+    c.on('exit', (code) => res({ code, err }));
+  });
 
 let silent = 0;
 let caught = 0;
@@ -33,7 +45,10 @@ try {
   for (let i = 0; i < rounds; i++) {
     const tag = `${repo}:t${i}`;
     if (sync(['buildx', 'imagetools', 'create', '-t', tag, `${repo}:base`]).status !== 0) throw new Error('setup failed');
-    const [a, c] = await Promise.all([run(['ocifix', 'annotate', tag, '--annotation', `index:org.example.a=${i}`]), run(['ocifix', 'annotate', tag, '--annotation', `index:org.example.b=${i}`])]);
+    const [a, c] = await Promise.all([
+      run(['ocifix', 'annotate', tag, '--annotation', `index:org.example.a=${i}`]),
+      run(['ocifix', 'annotate', tag, '--annotation', `index:org.example.b=${i}`]),
+    ]);
     const raw = sync(['buildx', 'imagetools', 'inspect', '--raw', tag]);
     const ann = JSON.parse(raw.stdout).annotations ?? {};
     const both = ann['org.example.a'] === String(i) && ann['org.example.b'] === String(i);

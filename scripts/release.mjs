@@ -73,7 +73,8 @@ async function extractTgz(archive, member, dest) {
 
 /** Extract one member of a wheel (a zip) to `dest`, with Python's zipfile (pip is needed anyway). */
 function extractWheel(archive, member, dest) {
-  const py = 'import sys, zipfile, shutil\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as out:\n    shutil.copyfileobj(src, out)';
+  const py =
+    'import sys, zipfile, shutil\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as out:\n    shutil.copyfileobj(src, out)';
   run('python3', ['-c', py, archive, member, dest]);
 }
 
@@ -98,8 +99,21 @@ async function nodeBinary(host) {
       archive = join(tmp, out[0].filename);
     } else {
       log(`pip download ${host.package} (${host.pipPlatform})`);
-      run('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--platform', host.pipPlatform,
-        '--python-version', '3.12', '--dest', tmp, host.package]);
+      run('python3', [
+        '-m',
+        'pip',
+        'download',
+        '--quiet',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--platform',
+        host.pipPlatform,
+        '--python-version',
+        '3.12',
+        '--dest',
+        tmp,
+        host.package,
+      ]);
       archive = join(tmp, host.archive);
       if (!existsSync(archive)) die(`pip download gave ${(await readdir(tmp)).join(', ')}, not ${host.archive}`);
     }

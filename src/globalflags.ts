@@ -44,7 +44,6 @@ export type Invocation =
 
 export const PLUGIN_NAME = 'ocifix';
 
-
 function apply(g: DockerGlobals, spec: FlagSpec, value: string | boolean): void {
   switch (spec.long) {
     case 'config':

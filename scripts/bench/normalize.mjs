@@ -54,7 +54,12 @@ function makeTar(tarPath) {
   const layer = { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerHex}`, size: layerSize };
   const manifests = ['amd64', 'arm64'].map((arch) => {
     const cfg = putJson(dir, { architecture: arch, os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [layer.digest] } });
-    const m = putJson(dir, { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg }, layers: [layer] });
+    const m = putJson(dir, {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
+      layers: [layer],
+    });
     return { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, platform: { architecture: arch, os: 'linux' } };
   });
   const idx = putJson(dir, { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests });
@@ -63,9 +68,16 @@ function makeTar(tarPath) {
     ...idx,
     annotations: { 'io.containerd.image.name': `docker.io/library/big:${tag}`, 'org.opencontainers.image.ref.name': tag },
   });
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [entry('1'), entry('2')] }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [entry('1'), entry('2')] }),
+  );
   writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const r = spawnSync('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-C', dir, '-cf', tarPath, 'blobs', 'index.json', 'oci-layout'], { stdio: 'inherit' });
+  const r = spawnSync(
+    'tar',
+    ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-C', dir, '-cf', tarPath, 'blobs', 'index.json', 'oci-layout'],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) throw new Error('tar failed');
   rmSync(dir, { recursive: true, force: true });
 }
@@ -128,7 +140,9 @@ try {
   console.log(`docker-ocifix normalize big.tar -o out.tar ${f(n)}`);
   console.log(`normalize --dry-run big.tar (header scan) ${f(stats(checkIn))}`);
   console.log(`normalize --dry-run --verify-blobs big.tar ${verify.ms.toFixed(0).padStart(6)} ms, peak RSS ${(verify.rssKiB / 1024).toFixed(1)} MiB`);
-  console.log(`normalize peak RSS                         min ${(r.min / 1024).toFixed(1)} MiB  median ${(r.median / 1024).toFixed(1)} MiB  max ${(r.max / 1024).toFixed(1)} MiB`);
+  console.log(
+    `normalize peak RSS                         min ${(r.min / 1024).toFixed(1)} MiB  median ${(r.median / 1024).toFixed(1)} MiB  max ${(r.max / 1024).toFixed(1)} MiB`,
+  );
   const ratio = n.median / c.median;
   const ratioSync = n.median / cs.median;
   // Both outputs (cp.tar, out.tar) are written beside each other in the same scratch dir, so on the same filesystem.

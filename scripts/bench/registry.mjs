@@ -132,7 +132,24 @@ try {
     ['v1', 'BENCH=1'],
     ['v2', 'BENCH=2'],
   ]) {
-    must('docker', ['buildx', 'build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '--build-arg', arg, '--push', '-t', `${repo}:${tag}`, join(root, 'test/fixtures/scratch')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    must(
+      'docker',
+      [
+        'buildx',
+        'build',
+        '--builder',
+        'single',
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--build-arg',
+        arg,
+        '--push',
+        '-t',
+        `${repo}:${tag}`,
+        join(root, 'test/fixtures/scratch'),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
   }
   const digest = (tag) => must(crane, ['digest', '--insecure', `${repo}:${tag}`]).trim();
   const d1 = digest('v1');
@@ -142,8 +159,16 @@ try {
   const srcAt = (i) => `${repo}@${i % 2 === 0 ? d1 : d2}`;
   const five = (p) => [1, 2, 3, 4, 5].map((k) => `${repo}:${p}${k}`);
 
-  const floor = alternate([{ label: 'docker ocifix version', run: () => [docker('ocifix', 'version')] }, { label: 'docker buildx version', run: () => [docker('buildx', 'version')] }], runs);
-  console.log(`floor: docker ocifix version end to end: median ${fmt(floor[0].median)} (min ${fmt(floor[0].min)}, n=${floor[0].n}); docker buildx version: median ${fmt(floor[1].median)}`);
+  const floor = alternate(
+    [
+      { label: 'docker ocifix version', run: () => [docker('ocifix', 'version')] },
+      { label: 'docker buildx version', run: () => [docker('buildx', 'version')] },
+    ],
+    runs,
+  );
+  console.log(
+    `floor: docker ocifix version end to end: median ${fmt(floor[0].median)} (min ${fmt(floor[0].min)}, n=${floor[0].n}); docker buildx version: median ${fmt(floor[1].median)}`,
+  );
 
   let c = [
     { label: 'docker ocifix verify R:v1', run: () => [ocifix('verify', `${repo}:v1`)] },
@@ -165,7 +190,10 @@ try {
 
   c = [
     { label: 'docker ocifix retag R:vN to 5 targets', run: (i, p = '') => [ocifix('retag', `${repo}:${src(i)}`, ...five(`${p}o`))] },
-    { label: 'docker buildx imagetools create with 5 -t', run: (i) => [imagetools('create', '--progress', 'plain', ...five('r').flatMap((t) => ['-t', t]), srcAt(i))] },
+    {
+      label: 'docker buildx imagetools create with 5 -t',
+      run: (i) => [imagetools('create', '--progress', 'plain', ...five('r').flatMap((t) => ['-t', t]), srcAt(i))],
+    },
     { label: '5 x crane copy', run: (i) => five('c').map((t) => [crane, ['copy', '--insecure', `${repo}:${src(i)}`, t]]) },
   ];
   c = withBaseline(c);
@@ -173,8 +201,14 @@ try {
 
   for (const t of ['ann', 'bann']) must('docker', ['buildx', 'imagetools', 'create', '--progress', 'plain', '-t', `${repo}:${t}`, `${repo}@${d1}`]);
   c = [
-    { label: 'docker ocifix annotate R:ann --annotation index:k=N', run: (i, p = '') => [ocifix('annotate', `${repo}:${p}ann`, '--annotation', `index:k=${i}`)] },
-    { label: 'docker buildx imagetools create --annotation', run: (i) => [imagetools('create', '--progress', 'plain', '--annotation', `index:k=${i}`, '-t', `${repo}:ia`, `${repo}@${d1}`)] },
+    {
+      label: 'docker ocifix annotate R:ann --annotation index:k=N',
+      run: (i, p = '') => [ocifix('annotate', `${repo}:${p}ann`, '--annotation', `index:k=${i}`)],
+    },
+    {
+      label: 'docker buildx imagetools create --annotation',
+      run: (i) => [imagetools('create', '--progress', 'plain', '--annotation', `index:k=${i}`, '-t', `${repo}:ia`, `${repo}@${d1}`)],
+    },
   ];
   if (regctl) {
     must(regctl, ['image', 'copy', `${repo}@${d1}`, `${repo}:ann-g`]);
@@ -185,7 +219,17 @@ try {
 
   // the post-push tag check: a fully cached 5-tag push, ocifix vs buildx; what ocifix adds is
   // compared with one imagetools inspect
-  const flags = ['build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '--build-arg', 'BENCH=1', '--push', join(root, 'test/fixtures/scratch')];
+  const flags = [
+    'build',
+    '--builder',
+    'single',
+    '--platform',
+    'linux/amd64,linux/arm64',
+    '--build-arg',
+    'BENCH=1',
+    '--push',
+    join(root, 'test/fixtures/scratch'),
+  ];
   c = [
     { label: 'docker ocifix build --push, 5 tags', run: (i, p = '') => [docker('ocifix', ...flags, ...five(`${p}b`).flatMap((t) => ['-t', t]))] },
     { label: 'docker buildx build --push, 5 tags', run: () => [docker('buildx', ...flags, ...five('x').flatMap((t) => ['-t', t]))] },

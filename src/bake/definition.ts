@@ -89,7 +89,12 @@ function targetOutputs(t: BakeTarget, tags: readonly string[]): { outputs: Reque
 }
 
 /** Read one resolved target into a build request. `metadataFile` and `builder` are the bake's. */
-export function targetRequest(name: string, t: BakeTarget, bake: { metadataFile?: string; builder?: string; readsStdin: boolean }, env: BuildEnv): BuildRequest {
+export function targetRequest(
+  name: string,
+  t: BakeTarget,
+  bake: { metadataFile?: string; builder?: string; readsStdin: boolean },
+  env: BuildEnv,
+): BuildRequest {
   const tags = t.tags ?? [];
   const { outputs, error } = targetOutputs(t, tags);
   const explicit: string[] = [];
@@ -102,7 +107,11 @@ export function targetRequest(name: string, t: BakeTarget, bake: { metadataFile?
   }
   const noDefault = env.BUILDX_NO_DEFAULT_ATTESTATIONS !== undefined && parseBoolValue(env.BUILDX_NO_DEFAULT_ATTESTATIONS) === true;
   // `--set T.platform=a,b` prints as one entry: buildx splits them on commas when it builds
-  const split = (xs: readonly string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  const split = (xs: readonly string[]) =>
+    xs
+      .flatMap((x) => x.split(','))
+      .map((x) => x.trim())
+      .filter(Boolean);
   let platforms = split(t.platforms ?? []);
   if (platforms.length === 0 && env.DOCKER_DEFAULT_PLATFORM) platforms = split([env.DOCKER_DEFAULT_PLATFORM]);
   const mp = t.args?.['BUILDKIT_MULTI_PLATFORM'];

@@ -19,15 +19,20 @@ function requestSummary(r: BuildRequest): Record<string, unknown> {
 
 const MODE: Record<BakePlan['mode'], string> = {
   unchanged: 'unchanged: no target meets a pitfall',
-  overrides: 'the user\'s command plus --set overrides',
+  overrides: "the user's command plus --set overrides",
   definition: 'a rewritten definition fed with --file - (annotations and attest only append: a --set cannot drop or split one)',
 };
 
 function targetLines(t: TargetPlan): string[] {
   const r = requestSummary(t.request);
   const lines = [`target "${t.name}": ${t.fixes.length ? `fixes ${t.fixes.join(', ')}` : 'no fix'}`];
-  lines.push(`  request: platforms ${(r['platforms'] as string[]).join(',') || '(default)'}; outputs ${(r['outputs'] as string[]).join(' | ') || '(none)'}; tags ${(r['tags'] as string[]).join(', ') || '(none)'}`);
-  if (t.overrides.length) lines.push(`  ${t.overrides.every((o) => o.includes('=')) ? 'overrides' : 'rewritten'}: ${t.overrides.map((o) => (o.includes('=') ? shellQuote(['--set', o]) : o)).join(' ')}`);
+  lines.push(
+    `  request: platforms ${(r['platforms'] as string[]).join(',') || '(default)'}; outputs ${(r['outputs'] as string[]).join(' | ') || '(none)'}; tags ${(r['tags'] as string[]).join(', ') || '(none)'}`,
+  );
+  if (t.overrides.length)
+    lines.push(
+      `  ${t.overrides.every((o) => o.includes('=')) ? 'overrides' : 'rewritten'}: ${t.overrides.map((o) => (o.includes('=') ? shellQuote(['--set', o]) : o)).join(' ')}`,
+    );
   for (const n of t.notices) lines.push(`  ${n}`);
   if (t.refusal) lines.push(`  refused: ${t.refusal}`);
   return lines;
@@ -38,7 +43,12 @@ export function explainBakeText(plan: BakePlan, globals: readonly string[]): str
   const base = explainText({ ...plan, notices: [] }, globals).split('\n');
   const run = base[0]! + (plan.stdinFile ? ` < ${plan.stdinFile}` : '');
   const rest = base.slice(1).filter((l) => !l.startsWith('fixes: ') && l !== '(unchanged: no pitfall found)');
-  const lines = [run, `mode: ${MODE[plan.mode]}`, ...plan.targets.flatMap(targetLines), ...plan.notices.filter((n) => !plan.targets.some((t) => t.notices.includes(n)))];
+  const lines = [
+    run,
+    `mode: ${MODE[plan.mode]}`,
+    ...plan.targets.flatMap(targetLines),
+    ...plan.notices.filter((n) => !plan.targets.some((t) => t.notices.includes(n))),
+  ];
   return `${[...lines, ...rest].join('\n').replace(/\n+$/, '')}\n`;
 }
 

@@ -61,7 +61,15 @@ export interface BakePlan extends BuildPlan {
 export type BakePlanResult = { kind: 'need'; probes: ProbeName[] } | { kind: 'plan'; plan: BakePlan };
 
 /** Keys a `--set` can change without a rewritten definition. */
-type Changes = { output?: string[]; tags?: string[]; args?: Record<string, string>; annotations?: string[]; attest?: 'drop'; 'cache-to'?: 'drop'; platforms?: string[] };
+type Changes = {
+  output?: string[];
+  tags?: string[];
+  args?: Record<string, string>;
+  annotations?: string[];
+  attest?: 'drop';
+  'cache-to'?: 'drop';
+  platforms?: string[];
+};
 
 const NEEDS_DEFINITION: ReadonlyArray<keyof Changes> = ['annotations', 'attest', 'cache-to', 'platforms'];
 
@@ -144,7 +152,16 @@ interface Planned {
 }
 
 function planTarget(name: string, t: BakeTarget, input: BakePlanInput, facts: FactReader, tempMetadataFile: string): Planned {
-  const request = targetRequest(name, t, { ...(input.bake.metadataFile ? { metadataFile: input.bake.metadataFile } : {}), ...(input.bake.builder ? { builder: input.bake.builder } : {}), readsStdin: input.bake.readsStdin }, input.env);
+  const request = targetRequest(
+    name,
+    t,
+    {
+      ...(input.bake.metadataFile ? { metadataFile: input.bake.metadataFile } : {}),
+      ...(input.bake.builder ? { builder: input.bake.builder } : {}),
+      readsStdin: input.bake.readsStdin,
+    },
+    input.env,
+  );
   const draft = new Draft();
   const applied: string[] = [];
   const ctx = { policy: input.policy, tempMetadataFile };
@@ -156,7 +173,9 @@ function planTarget(name: string, t: BakeTarget, input: BakePlanInput, facts: Fa
     }
     for (const fix of FIXES) fix.finish?.(request, draft, facts, ctx);
   }
-  const annotations = request.handOff ? [] : annotationEdits(request, { dropIndex: draft.decision('indexAnnotationsDropped') ?? false, legacy: draft.decision('legacyAnnotations') ?? false }).edits;
+  const annotations = request.handOff
+    ? []
+    : annotationEdits(request, { dropIndex: draft.decision('indexAnnotationsDropped') ?? false, legacy: draft.decision('legacyAnnotations') ?? false }).edits;
   return {
     target: {
       name,
@@ -203,7 +222,8 @@ function loadTargets(planned: readonly Planned[], def: BakeDefinition): { target
     variants.forEach((v, i) => {
       const t = def.target[p.target.name]!;
       const set = v.edits.find((e) => e.op === 'set-platform');
-      let name = variants.length === 1 ? p.target.name : `${p.target.name}-${(set?.op === 'set-platform' ? set.value : String(i)).replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+      let name =
+        variants.length === 1 ? p.target.name : `${p.target.name}-${(set?.op === 'set-platform' ? set.value : String(i)).replace(/[^A-Za-z0-9_-]+/g, '-')}`;
       while (variants.length > 1 && taken.has(name)) name = `${name}-load`;
       taken.add(name);
       targets[name] = patched(t, changesOf(t, p.target.request, [...v.edits]));
@@ -257,7 +277,9 @@ export function planBake(input: BakePlanInput): BakePlanResult {
       target: Object.fromEntries(planned.map((x) => [x.target.name, patched(input.definition.target[x.target.name]!, changes.get(x.target.name)!)])),
     };
     for (const x of planned) x.target.overrides = Object.keys(changes.get(x.target.name)!).map((k) => `${x.target.name}.${k}`);
-    notices.push(`ocifix: the bake runs from its resolved definition, rewritten (--file -): ${[...new Set(planned.flatMap((x) => Object.keys(changes.get(x.target.name)!).filter((k) => (NEEDS_DEFINITION as readonly string[]).includes(k))))].join(', ')} cannot be changed with --set`);
+    notices.push(
+      `ocifix: the bake runs from its resolved definition, rewritten (--file -): ${[...new Set(planned.flatMap((x) => Object.keys(changes.get(x.target.name)!).filter((k) => (NEEDS_DEFINITION as readonly string[]).includes(k))))].join(', ')} cannot be changed with --set`,
+    );
     stdinFile = `${input.tempDir}/bake.json`;
     files[stdinFile] = `${JSON.stringify(def, null, 2)}\n`;
     argEdits.push(...definitionRemovals(p), { op: 'insert', at: 0, tokens: ['--file=-'] });
@@ -271,14 +293,25 @@ export function planBake(input: BakePlanInput): BakePlanResult {
       if ('kind' in s && s.kind === 'variant') continue;
       const step = s as PostStep;
       if (step.kind === 'remove-temp') continue;
-      postSteps.push(step.kind === 'normalize' || step.kind === 'annotate' || step.kind === 'verify-annotations' || step.kind === 'verify-tags' ? { ...step, target: x.target.name } : step);
+      postSteps.push(
+        step.kind === 'normalize' || step.kind === 'annotate' || step.kind === 'verify-annotations' || step.kind === 'verify-tags'
+          ? { ...step, target: x.target.name }
+          : step,
+      );
     }
   }
   const load = loadTargets(planned, input.definition);
   if (Object.keys(load.targets).length > 0) {
     const path = `${input.tempDir}/load.json`;
     files[path] = `${JSON.stringify({ target: load.targets }, null, 2)}\n`;
-    postSteps.push({ kind: 'buildx', when: 'success', args: loadBakeArgs(p, Object.keys(load.targets)), why: `load into the daemon: ${load.why.join('; ')}`, stdout: 'inherit', stdinFile: path });
+    postSteps.push({
+      kind: 'buildx',
+      when: 'success',
+      args: loadBakeArgs(p, Object.keys(load.targets)),
+      why: `load into the daemon: ${load.why.join('; ')}`,
+      stdout: 'inherit',
+      stdinFile: path,
+    });
   }
   if (metadata?.temporary) postSteps.push({ kind: 'remove-temp', when: 'always', path: metadata.path });
   if (mode === 'unchanged' && postSteps.length === 0) mode = 'unchanged';

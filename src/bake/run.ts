@@ -30,12 +30,14 @@ export async function runBake(ctx: BuildContext, args: readonly string[]): Promi
   if (boolValue(opts.parsed, 'help') === true && opts.parsed.error === undefined) return 'help';
   const alias = aliasBuilderEnv(ctx.env, ctx.globals, bake.builder);
   const plugin = await ensureBuildx(ctx.docker, ctx.env, ctx.globals.config);
-  const runBuildx = (a: readonly string[], env: Record<string, string>, io: BuildIO = { stdout: 'inherit' }) => startBuildx(ctx, plugin, a, { ...alias, ...env }, io);
+  const runBuildx = (a: readonly string[], env: Record<string, string>, io: BuildIO = { stdout: 'inherit' }) =>
+    startBuildx(ctx, plugin, a, { ...alias, ...env }, io);
   const unchanged = async (): Promise<number> => (await runBuildx(['bake', ...opts.rest], {}, stdinIo)).exitCode;
   let stdinIo: BuildIO = { stdout: 'inherit' };
 
   if (bake.handOff) {
-    if (bake.handOff.reason === 'uncertain' && !opts.quiet) say(`ocifix: ${bake.handOff.flag} is a flag ocifix does not know: bake passed on unchanged (write ${bake.handOff.flag}=VALUE)`);
+    if (bake.handOff.reason === 'uncertain' && !opts.quiet)
+      say(`ocifix: ${bake.handOff.flag} is a flag ocifix does not know: bake passed on unchanged (write ${bake.handOff.flag}=VALUE)`);
     if (opts.explain) {
       ctx.stdout.write(`run: docker buildx bake ${opts.rest.join(' ')}\n(unchanged: ${bake.handOff.reason})\n`);
       return 0;
@@ -85,7 +87,13 @@ export async function runBake(ctx: BuildContext, args: readonly string[]): Promi
  * `docker buildx bake ARGS --print`, its JSON captured and its progress lines ("load local bake
  * definitions") kept off the user's terminal; the plugin binary directly when found, as a build.
  */
-async function printDefinition(ctx: BuildContext, plugin: string | undefined, args: readonly string[], env: Record<string, string>, stdinFile: string | undefined): Promise<{ exitCode: number; stdout: string }> {
+async function printDefinition(
+  ctx: BuildContext,
+  plugin: string | undefined,
+  args: readonly string[],
+  env: Record<string, string>,
+  stdinFile: string | undefined,
+): Promise<{ exitCode: number; stdout: string }> {
   const input = stdinFile ? await readFile(stdinFile, 'utf8') : undefined;
   const opts = { stdio: 'pipe' as const, ...(input !== undefined ? { input } : {}) };
   const r =

@@ -157,7 +157,12 @@ function isFlagToken(tok: string): boolean {
 }
 
 /** One short flag or cluster (`-t v`, `-tv`, `-qD`, `-qtv`, `-t=v`) at argv[i]. `bad`: a shorthand the table does not know, or a missing value. */
-function readCluster(argv: readonly string[], i: number, table: FlagTable, uncertain: boolean): { members: FlagUse[]; bad: boolean; consumedNext: boolean; error?: string } {
+function readCluster(
+  argv: readonly string[],
+  i: number,
+  table: FlagTable,
+  uncertain: boolean,
+): { members: FlagUse[]; bad: boolean; consumedNext: boolean; error?: string } {
   const tok = argv[i]!;
   const members: FlagUse[] = [];
   for (let j = 1; j < tok.length; j++) {
@@ -166,7 +171,15 @@ function readCluster(argv: readonly string[], i: number, table: FlagTable, uncer
     if (!spec) return { members, bad: true, consumedNext: false };
     const whole = j === 1;
     if (tok[j + 1] === '=') {
-      members.push({ name: spec.long, known: true, value: tok.slice(j + 2), index: i, syntax: 'short=', uncertain, ...(whole ? {} : { chars: [j, tok.length] as [number, number] }) });
+      members.push({
+        name: spec.long,
+        known: true,
+        value: tok.slice(j + 2),
+        index: i,
+        syntax: 'short=',
+        uncertain,
+        ...(whole ? {} : { chars: [j, tok.length] as [number, number] }),
+      });
       break;
     }
     if (spec.kind === 'bool') {
@@ -175,11 +188,28 @@ function readCluster(argv: readonly string[], i: number, table: FlagTable, uncer
       continue;
     }
     if (j + 1 < tok.length) {
-      members.push({ name: spec.long, known: true, value: tok.slice(j + 1), index: i, syntax: 'short-attached', uncertain, ...(whole ? {} : { chars: [j, tok.length] as [number, number] }) });
+      members.push({
+        name: spec.long,
+        known: true,
+        value: tok.slice(j + 1),
+        index: i,
+        syntax: 'short-attached',
+        uncertain,
+        ...(whole ? {} : { chars: [j, tok.length] as [number, number] }),
+      });
       break;
     }
     if (i + 1 >= argv.length) return { members, bad: true, consumedNext: false, error: `flag needs an argument: '${ch}' in -${ch}` };
-    members.push({ name: spec.long, known: true, value: argv[i + 1]!, index: i, valueIndex: i + 1, syntax: 'short', uncertain, ...(whole ? {} : { chars: [j, j + 1] as [number, number] }) });
+    members.push({
+      name: spec.long,
+      known: true,
+      value: argv[i + 1]!,
+      index: i,
+      valueIndex: i + 1,
+      syntax: 'short',
+      uncertain,
+      ...(whole ? {} : { chars: [j, j + 1] as [number, number] }),
+    });
     return { members, bad: false, consumedNext: true };
   }
   return { members, bad: false, consumedNext: false };
@@ -261,9 +291,16 @@ export function parseBuildArgs(argv: readonly string[], table: FlagTable = BUILD
   let context: Positional | undefined;
   if (positionals.length === 1) context = positionals[0];
   else if (positionals.length === 2 && certain.length === 1) context = certain[0];
-  return { argv, flags, unknown, positionals, ...(context ? { context } : {}), ...(terminator !== undefined ? { terminator } : {}), ...(error ? { error } : {}) };
+  return {
+    argv,
+    flags,
+    unknown,
+    positionals,
+    ...(context ? { context } : {}),
+    ...(terminator !== undefined ? { terminator } : {}),
+    ...(error ? { error } : {}),
+  };
 }
-
 
 export function uses(p: ParsedBuildArgs, name: string): FlagUse[] {
   return p.flags.filter((f) => f.name === name);
@@ -391,10 +428,9 @@ export function applyEdits(argv: readonly string[], edits: readonly ArgEdit[]): 
     let text = c.text ?? tok;
     if (c.valueEdits || c.cuts) {
       // apply from the right so earlier ranges stay valid
-      const ops: Array<{ range: [number, number]; text: string }> = [
-        ...(c.valueEdits ?? []),
-        ...(c.cuts ?? []).map((range) => ({ range, text: '' })),
-      ].sort((a, b) => b.range[0] - a.range[0]);
+      const ops: Array<{ range: [number, number]; text: string }> = [...(c.valueEdits ?? []), ...(c.cuts ?? []).map((range) => ({ range, text: '' }))].sort(
+        (a, b) => b.range[0] - a.range[0],
+      );
       for (const op of ops) text = text.slice(0, op.range[0]) + op.text + text.slice(op.range[1]);
     }
     if (text !== '-') out.push(text);
@@ -405,7 +441,5 @@ export function applyEdits(argv: readonly string[], edits: readonly ArgEdit[]): 
 
 /** Shell-quote an argv for display (explain mode, messages). Never used to run anything. */
 export function shellQuote(args: readonly string[]): string {
-  return args
-    .map((a) => (a !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
-    .join(' ');
+  return args.map((a) => (a !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }

@@ -61,8 +61,27 @@ export function csvFields(s: string): string[] {
 export function parseOutput(s: string): ExportEntry {
   const fields = csvFields(s);
   if (fields.length === 1 && fields[0] === s && !s.startsWith('type=')) {
-    if (s !== '-') return { type: 'local', dest: s, attrs: {}, fields: [{ key: 'type', value: 'local' }, { key: 'dest', value: s }], bare: true };
-    return { type: 'tar', dest: '-', attrs: {}, fields: [{ key: 'type', value: 'tar' }, { key: 'dest', value: '-' }], bare: true };
+    if (s !== '-')
+      return {
+        type: 'local',
+        dest: s,
+        attrs: {},
+        fields: [
+          { key: 'type', value: 'local' },
+          { key: 'dest', value: s },
+        ],
+        bare: true,
+      };
+    return {
+      type: 'tar',
+      dest: '-',
+      attrs: {},
+      fields: [
+        { key: 'type', value: 'tar' },
+        { key: 'dest', value: '-' },
+      ],
+      bare: true,
+    };
   }
   const entry: ExportEntry = { type: '', attrs: {}, fields: [], bare: false };
   for (const field of fields) {
@@ -154,29 +173,32 @@ export interface EffectiveOutputs {
  */
 /** What one export entry does, given the build's tags (the names of image/oci/docker exports). */
 export function describeExport(origin: OutputOrigin, entry: ExportEntry, tags: readonly string[]): EffectiveOutput {
-    let type = entry.type;
-    let push = entry.attrs['push'] !== undefined && parseBoolValue(entry.attrs['push']) === true;
-    if (type === 'registry') {
-      type = 'image';
-      push = true;
-    }
-    const dest = entry.dest;
-    const names = NAMED_TYPES.has(type)
-      ? tags.length > 0
-        ? [...tags]
-        : (entry.attrs['name'] ?? '').split(',').map((n) => n.trim()).filter(Boolean)
-      : [];
-    return {
-      origin,
-      entry,
-      type,
-      push,
-      load: type === 'docker' && dest === undefined,
-      ...(dest !== undefined ? { dest } : {}),
-      tar: entry.attrs['tar'] === undefined ? true : parseBoolValue(entry.attrs['tar']) !== false,
-      stdout: dest === '-',
-      names,
-    };
+  let type = entry.type;
+  let push = entry.attrs['push'] !== undefined && parseBoolValue(entry.attrs['push']) === true;
+  if (type === 'registry') {
+    type = 'image';
+    push = true;
+  }
+  const dest = entry.dest;
+  const names = NAMED_TYPES.has(type)
+    ? tags.length > 0
+      ? [...tags]
+      : (entry.attrs['name'] ?? '')
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean)
+    : [];
+  return {
+    origin,
+    entry,
+    type,
+    push,
+    load: type === 'docker' && dest === undefined,
+    ...(dest !== undefined ? { dest } : {}),
+    tar: entry.attrs['tar'] === undefined ? true : parseBoolValue(entry.attrs['tar']) !== false,
+    stdout: dest === '-',
+    names,
+  };
 }
 
 export function effectiveOutputs(p: ParsedBuildArgs): EffectiveOutputs {
@@ -202,7 +224,15 @@ export function effectiveOutputs(p: ParsedBuildArgs): EffectiveOutputs {
       }
     }
     if (!used) {
-      const entry: ExportEntry = { type: 'image', attrs: { push: 'true' }, fields: [{ key: 'type', value: 'image' }, { key: 'push', value: 'true' }], bare: false };
+      const entry: ExportEntry = {
+        type: 'image',
+        attrs: { push: 'true' },
+        fields: [
+          { key: 'type', value: 'image' },
+          { key: 'push', value: 'true' },
+        ],
+        bare: false,
+      };
       outputs.push(make({ kind: 'push' }, entry));
     }
   }

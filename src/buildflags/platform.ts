@@ -22,8 +22,51 @@ export class PlatformSyntaxError extends Error {
 const SPECIFIER_RE = /^[A-Za-z0-9_.-]+$/;
 const OS_RE = /^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$/;
 
-const KNOWN_OS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'windows', 'zos']);
-const KNOWN_ARCH = new Set(['386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'ppc64', 'ppc64le', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'mips64p32', 'mips64p32le', 'ppc', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm']);
+const KNOWN_OS = new Set([
+  'aix',
+  'android',
+  'darwin',
+  'dragonfly',
+  'freebsd',
+  'hurd',
+  'illumos',
+  'ios',
+  'js',
+  'linux',
+  'nacl',
+  'netbsd',
+  'openbsd',
+  'plan9',
+  'solaris',
+  'windows',
+  'zos',
+]);
+const KNOWN_ARCH = new Set([
+  '386',
+  'amd64',
+  'amd64p32',
+  'arm',
+  'armbe',
+  'arm64',
+  'arm64be',
+  'ppc64',
+  'ppc64le',
+  'loong64',
+  'mips',
+  'mipsle',
+  'mips64',
+  'mips64le',
+  'mips64p32',
+  'mips64p32le',
+  'ppc',
+  'riscv',
+  'riscv64',
+  's390',
+  's390x',
+  'sparc',
+  'sparc64',
+  'wasm',
+]);
 
 /** Go's strconv.Quote (what `%q` prints) for the strings that reach our error messages. */
 export function goQuote(s: string): string {
@@ -31,19 +74,38 @@ export function goQuote(s: string): string {
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
     switch (ch) {
-      case '"': out += '\\"'; break;
-      case '\\': out += '\\\\'; break;
-      case '\x07': out += '\\a'; break;
-      case '\b': out += '\\b'; break;
-      case '\f': out += '\\f'; break;
-      case '\n': out += '\\n'; break;
-      case '\r': out += '\\r'; break;
-      case '\t': out += '\\t'; break;
-      case '\v': out += '\\v'; break;
+      case '"':
+        out += '\\"';
+        break;
+      case '\\':
+        out += '\\\\';
+        break;
+      case '\x07':
+        out += '\\a';
+        break;
+      case '\b':
+        out += '\\b';
+        break;
+      case '\f':
+        out += '\\f';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
+      case '\v':
+        out += '\\v';
+        break;
       default:
         if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
         else if (c === 0xfffd && ch !== '\ufffd') out += '\\ufffd';
-        else if (c >= 0x80 && /[\p{C}\p{Zl}\p{Zp}]/u.test(ch)) out += c > 0xffff ? `\\U${c.toString(16).padStart(8, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+        else if (c >= 0x80 && /[\p{C}\p{Zl}\p{Zp}]/u.test(ch))
+          out += c > 0xffff ? `\\U${c.toString(16).padStart(8, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
         else out += ch;
     }
   }
@@ -53,15 +115,24 @@ export function goQuote(s: string): string {
 /** Go's GOARCH for this process (what `runtime.GOARCH` would be for a Go binary here). */
 export function hostArch(): string {
   switch (process.arch) {
-    case 'x64': return 'amd64';
-    case 'ia32': return '386';
-    case 'arm64': return 'arm64';
-    case 'arm': return 'arm';
-    case 'ppc64': return process.platform === 'linux' ? 'ppc64le' : 'ppc64';
-    case 'loong64': return 'loong64';
-    case 'riscv64': return 'riscv64';
-    case 's390x': return 's390x';
-    default: return process.arch;
+    case 'x64':
+      return 'amd64';
+    case 'ia32':
+      return '386';
+    case 'arm64':
+      return 'arm64';
+    case 'arm':
+      return 'arm';
+    case 'ppc64':
+      return process.platform === 'linux' ? 'ppc64le' : 'ppc64';
+    case 'loong64':
+      return 'loong64';
+    case 'riscv64':
+      return 'riscv64';
+    case 's390x':
+      return 's390x';
+    default:
+      return process.arch;
   }
 }
 
@@ -147,13 +218,21 @@ export function parsePlatform(specifier: string): Platform {
     if (i === 0) {
       const m = OS_RE.exec(part);
       if (!m) {
-        throw new PlatformSyntaxError(`${goQuote(part)} is an invalid OS component of ${goQuote(specifier)}: OSAndVersion specifier component must match ${goQuote(OS_RE.source)}: invalid argument`);
+        throw new PlatformSyntaxError(
+          `${goQuote(part)} is an invalid OS component of ${goQuote(specifier)}: OSAndVersion specifier component must match ${goQuote(OS_RE.source)}: invalid argument`,
+        );
       }
       os = normalizeOS(m[1]!);
       osVersion = decodeOSOption(m[2] ?? '', specifier, `an invalid OS version ${goQuote(m[2] ?? '')}`);
-      if (m[3]) osFeatures = m[3].slice(1).split('+').map((f) => decodeOSOption(f, specifier, 'invalid OS features'));
+      if (m[3])
+        osFeatures = m[3]
+          .slice(1)
+          .split('+')
+          .map((f) => decodeOSOption(f, specifier, 'invalid OS features'));
     } else if (!SPECIFIER_RE.test(part)) {
-      throw new PlatformSyntaxError(`${goQuote(part)} is an invalid component of ${goQuote(specifier)}: platform specifier component must match ${goQuote(SPECIFIER_RE.source)}: invalid argument`);
+      throw new PlatformSyntaxError(
+        `${goQuote(part)} is an invalid component of ${goQuote(specifier)}: platform specifier component must match ${goQuote(SPECIFIER_RE.source)}: invalid argument`,
+      );
     }
   });
   switch (parts.length) {

@@ -27,7 +27,10 @@ export class AnnotateCommand extends RegistryCommand {
     examples: [
       ['Add an index annotation', '$0 annotate registry.example.com/app:1.2 --annotation index:org.opencontainers.image.source=https://github.com/o/app'],
       ['Annotate one platform entry', "$0 annotate registry.example.com/app:1.2 --annotation 'manifest-descriptor[linux/arm64]:com.example.tuned=yes'"],
-      ['Remove an annotation and also tag the result', '$0 annotate registry.example.com/app:1.2 --remove index:org.example.old -t registry.example.com/app:latest'],
+      [
+        'Remove an annotation and also tag the result',
+        '$0 annotate registry.example.com/app:1.2 --remove index:org.example.old -t registry.example.com/app:latest',
+      ],
       ['Show the plan only', '$0 annotate registry.example.com/app:1.2 --annotation index:k=v --dry-run'],
     ],
   });

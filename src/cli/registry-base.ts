@@ -59,7 +59,8 @@ export abstract class RegistryCommand extends MutatingCommand {
         this.print(`# ${o.plan.steps[i]!.purpose}`);
         this.print(shellQuote(cmd));
       }
-      if (o.plan.cas.length > 0) this.print(`# each tag must still be where it was when planned: ${o.plan.cas.map((c) => `${c.ref}=${c.digest ?? '(absent)'}`).join(' ')}`);
+      if (o.plan.cas.length > 0)
+        this.print(`# each tag must still be where it was when planned: ${o.plan.cas.map((c) => `${c.ref}=${c.digest ?? '(absent)'}`).join(' ')}`);
       this.print(`# resulting ${o.plan.result.mediaType} ${o.plan.result.digest} (${o.plan.result.size} bytes):`);
       this.print(o.plan.result.bytes);
       return;

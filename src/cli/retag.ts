@@ -5,7 +5,7 @@ import { RegistryCommand } from './registry-base.js';
 export class RetagCommand extends RegistryCommand {
   static override paths = [['retag']];
   static override usage = Command.Usage({
-    description: "Point tags at exactly an existing index (byte-identical copy, same digest)",
+    description: 'Point tags at exactly an existing index (byte-identical copy, same digest)',
     details: `
       Every TARGET ends up on SOURCE's digest: the index is copied as it is (no new index, no
       annotation lost), with \`docker buildx imagetools create\`. SOURCE is a tag or \`@sha256:\`

@@ -10,9 +10,30 @@
 
 /** buildx's command words, 0.12 → 0.36 (`docker buildx --help`, hidden and experimental ones too). */
 export const BUILDX_COMMANDS: ReadonlySet<string> = new Set([
-  'bake', 'b', 'build', 'builder', 'completion', 'create', 'dap', 'debug', 'debug-shell', 'dial-stdio', 'du',
-  'help', 'history', 'imagetools', 'inspect', 'install', 'ls', 'policy', 'prune', 'rm', 'stop', 'uninstall',
-  'use', 'version',
+  'bake',
+  'b',
+  'build',
+  'builder',
+  'completion',
+  'create',
+  'dap',
+  'debug',
+  'debug-shell',
+  'dial-stdio',
+  'du',
+  'help',
+  'history',
+  'imagetools',
+  'inspect',
+  'install',
+  'ls',
+  'policy',
+  'prune',
+  'rm',
+  'stop',
+  'uninstall',
+  'use',
+  'version',
 ]);
 
 /** Damerau–Levenshtein distance (optimal string alignment): a swapped pair counts as one edit. */
@@ -55,7 +76,12 @@ export function judgeCommand(word: string, own: Iterable<string>, buildxInstalle
   const ours = nearest(word, own);
   if (buildxInstalled && ours.length === 0) return { kind: 'buildx' };
   const all = [...new Set([...ours, ...nearest(word, BUILDX_COMMANDS)])];
-  const suggestion = all.length ? `\n\nDid you mean this?\n${all.slice(0, 3).map((c) => `\t${c}`).join('\n')}` : '';
+  const suggestion = all.length
+    ? `\n\nDid you mean this?\n${all
+        .slice(0, 3)
+        .map((c) => `\t${c}`)
+        .join('\n')}`
+    : '';
   return {
     kind: 'unknown',
     message: `unknown command "${word}" for "docker ocifix"${suggestion}\n\nRun 'docker ocifix --help' for ocifix's commands and the buildx commands it passes on.`,

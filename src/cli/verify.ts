@@ -18,7 +18,10 @@ export class VerifyCommand extends RegistryCommand {
     `,
     examples: [
       ['Both platforms present', '$0 verify registry.example.com/app:1.2 --platform linux/amd64,linux/arm64'],
-      ['Expected digest and annotation', '$0 verify registry.example.com/app:1.2 --digest sha256:0123… --annotation index:org.opencontainers.image.version=1.2'],
+      [
+        'Expected digest and annotation',
+        '$0 verify registry.example.com/app:1.2 --digest sha256:0123… --annotation index:org.opencontainers.image.version=1.2',
+      ],
       ['Repair a tag left on a platform manifest', '$0 verify registry.example.com/app:1.2 --digest sha256:0123… --fix'],
     ],
   });
@@ -26,7 +29,9 @@ export class VerifyCommand extends RegistryCommand {
   ref = Option.String({ name: 'REF' });
   platforms = Option.Array('--platform', [], { description: 'Platform the index must hold: os/arch[/variant] (comma list, repeatable)' });
   digest = Option.String('--digest', { description: 'Digest the tag must resolve to (sha256:…)' });
-  annotations = Option.Array('--annotation', [], { description: 'Annotation that must be present: index:KEY=VALUE or manifest-descriptor[os/arch]:KEY=VALUE (repeatable)' });
+  annotations = Option.Array('--annotation', [], {
+    description: 'Annotation that must be present: index:KEY=VALUE or manifest-descriptor[os/arch]:KEY=VALUE (repeatable)',
+  });
   fix = Option.Boolean('--fix', false, { description: 'Re-point the tag to --digest when it is wrong' });
 
   private printReport(r: VerifyReport, label: string): void {
@@ -34,7 +39,9 @@ export class VerifyCommand extends RegistryCommand {
     if (r.found) {
       this.print(`  digest:      ${r.digest} (${r.mediaType})`);
       if (r.kind === 'index') {
-        this.print(`  platforms:   ${r.platforms.join(', ') || '(none)'}${r.attestations ? ` (+${r.attestations} attestation entr${r.attestations === 1 ? 'y' : 'ies'})` : ''}`);
+        this.print(
+          `  platforms:   ${r.platforms.join(', ') || '(none)'}${r.attestations ? ` (+${r.attestations} attestation entr${r.attestations === 1 ? 'y' : 'ies'})` : ''}`,
+        );
         const ann = Object.entries(r.annotations);
         this.print(`  annotations: ${ann.length === 0 ? '(none)' : ann.map(([k, v]) => `${k}=${v}`).join(', ')}`);
       }
@@ -65,7 +72,8 @@ export class VerifyCommand extends RegistryCommand {
         if (!out.fix.written) this.printOutcome(out.fix);
       }
       if (out.after) this.printReport(out.after, 'after the fix: ');
-      if (fixNeededButImpossible) this.say('--fix cannot repair this: re-pointing the tag to --digest would not change what is wrong (use docker ocifix annotate for annotations).');
+      if (fixNeededButImpossible)
+        this.say('--fix cannot repair this: re-pointing the tag to --digest would not change what is wrong (use docker ocifix annotate for annotations).');
     }
     if (this.dryRun && out.fix && !out.fix.written) return out.report.ok ? 0 : 1;
     return final.ok ? 0 : 1;

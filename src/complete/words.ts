@@ -26,15 +26,19 @@ export interface AddedOption {
 
 /** Options ocifix adds to build and bake (src/build/options.ts parses them for both). */
 const OCIFIX_OPTIONS: readonly AddedOption[] = [
-    { name: '--ocifix-explain', description: 'Print the plan (rewritten argv, notices, post-build steps) and build nothing', values: ['text', 'json'] },
-    { name: '--ocifix-quiet', description: 'Hide the ocifix: notice lines' },
-    {
-      name: '--ocifix-index-annotations',
-      description: 'Index annotations on a single-manifest export: force-index (default), manifest-only or fail',
-      values: ['force-index', 'manifest-only', 'fail'],
-    },
-    { name: '--ocifix-load', description: '--load of several platforms on the classic image store: native (default), split, cacheonly or error', values: ['native', 'split', 'cacheonly', 'error'] },
-    { name: '--ocifix-keep-tag', description: 'The tag a normalized OCI layout keeps (default: the first -t)' },
+  { name: '--ocifix-explain', description: 'Print the plan (rewritten argv, notices, post-build steps) and build nothing', values: ['text', 'json'] },
+  { name: '--ocifix-quiet', description: 'Hide the ocifix: notice lines' },
+  {
+    name: '--ocifix-index-annotations',
+    description: 'Index annotations on a single-manifest export: force-index (default), manifest-only or fail',
+    values: ['force-index', 'manifest-only', 'fail'],
+  },
+  {
+    name: '--ocifix-load',
+    description: '--load of several platforms on the classic image store: native (default), split, cacheonly or error',
+    values: ['native', 'split', 'cacheonly', 'error'],
+  },
+  { name: '--ocifix-keep-tag', description: 'The tag a normalized OCI layout keeps (default: the first -t)' },
 ];
 
 /** Options ocifix adds to a buildx command. */

@@ -155,7 +155,9 @@ export function planSetup(original: string, request: SetupRequest, file = 'confi
       }
       ed.set(['aliases', 'builder'], PLUGIN);
       changes.push(
-        state.aliasBuilder ? `aliases.builder: "${state.aliasBuilder}" -> "${PLUGIN}" (docker build now runs docker ocifix build)` : `aliases.builder = "${PLUGIN}" (docker build now runs docker ocifix build)`,
+        state.aliasBuilder
+          ? `aliases.builder: "${state.aliasBuilder}" -> "${PLUGIN}" (docker build now runs docker ocifix build)`
+          : `aliases.builder = "${PLUGIN}" (docker build now runs docker ocifix build)`,
       );
     }
   } else if (request.alias === false) {
@@ -175,7 +177,9 @@ export function planSetup(original: string, request: SetupRequest, file = 'confi
     }
     if (parseGoBool(state.featuresHooks ?? '') !== true) {
       ed.set(['features', 'hooks'], 'true');
-      changes.push(`features.hooks: ${state.featuresHooks === undefined ? 'unset' : JSON.stringify(state.featuresHooks)} -> "true" (the docker CLI calls plugin hooks only when it is on)`);
+      changes.push(
+        `features.hooks: ${state.featuresHooks === undefined ? 'unset' : JSON.stringify(state.featuresHooks)} -> "true" (the docker CLI calls plugin hooks only when it is on)`,
+      );
     }
   } else if (request.hooks === false) {
     if (state.hooks !== undefined || state.errorHooks !== undefined) {

@@ -52,12 +52,14 @@ export function assess(f: DoctorFacts): DoctorReport {
 
   if (f.docker.error) warnings.push(`cannot read the docker CLI version: ${f.docker.error}`);
   if (!bx) warnings.push(`buildx is not usable (${f.buildx.error ?? 'no version'}): docker ocifix build needs it; install the buildx plugin`);
-  else if (older(bx, '0.12.0')) warnings.push(`buildx ${bx} is older than 0.12: it has no --annotation flag, so ocifix cannot add or fix annotations; upgrade buildx`);
+  else if (older(bx, '0.12.0'))
+    warnings.push(`buildx ${bx} is older than 0.12: it has no --annotation flag, so ocifix cannot add or fix annotations; upgrade buildx`);
   if (f.builder.error) warnings.push(`cannot inspect the current builder: ${f.builder.error}`);
   if (f.daemon.error) warnings.push(`cannot reach the docker daemon: ${f.daemon.error} (load-related checks unknown)`);
   if (f.config.error) warnings.push(`cannot read ${f.config.path}: ${f.config.error}`);
   for (const n of b?.nodes ?? []) {
-    if (n.buildkit && older(n.buildkit, '0.13.0')) warnings.push(`node ${n.name} runs BuildKit ${n.buildkit}: --push together with --load needs BuildKit >= 0.13 (ocifix cannot change that)`);
+    if (n.buildkit && older(n.buildkit, '0.13.0'))
+      warnings.push(`node ${n.name} runs BuildKit ${n.buildkit}: --push together with --load needs BuildKit >= 0.13 (ocifix cannot change that)`);
   }
 
   const pitfalls: PitfallFinding[] = [];
@@ -65,7 +67,9 @@ export function assess(f: DoctorFacts): DoctorReport {
     id: 'index-annotations-single-platform',
     title: 'Index annotations on a single-platform build',
     applies: bx ? 'yes' : 'unknown',
-    why: 'buildx refuses `--annotation index:…` when only one platform is built ("index annotations not supported for single platform export")' + (dockerDriver ? '; the docker driver may drop them silently' : ''),
+    why:
+      'buildx refuses `--annotation index:…` when only one platform is built ("index annotations not supported for single platform export")' +
+      (dockerDriver ? '; the docker driver may drop them silently' : ''),
     ocifix: 'forces an index (--build-arg BUILDKIT_MULTI_PLATFORM=1); --ocifix-index-annotations=manifest-only|fail to choose otherwise',
   });
   const oldMerge = older(bx, '0.16.0');
@@ -114,7 +118,8 @@ export function assess(f: DoctorFacts): DoctorReport {
 
   const docker = f.docker.version;
   if (f.config.alias === 'ocifix') {
-    if (b && b.driver !== 'docker') integration.push(`docker build runs docker ocifix build; like docker build it uses the context's builder ("${f.context}"), not "${b.name}"`);
+    if (b && b.driver !== 'docker')
+      integration.push(`docker build runs docker ocifix build; like docker build it uses the context's builder ("${f.context}"), not "${b.name}"`);
     else integration.push('docker build runs docker ocifix build (aliases.builder=ocifix)');
   } else if (f.config.alias) {
     integration.push(`aliases.builder is "${f.config.alias}": docker build runs that plugin; \`docker ocifix setup --alias --force\` points it at ocifix`);
@@ -147,7 +152,9 @@ export function formatReport(r: DoctorReport): string {
   out.push(
     `daemon          ${f.daemon.error ? `unreachable (${f.daemon.error})` : `${f.daemon.version ?? '?'} ${f.daemon.platform ?? ''}, ${f.daemon.containerdStore ? 'containerd' : 'classic'} image store`}`,
   );
-  out.push(`config          ${f.config.path}: alias ${f.config.alias ?? 'unset'}, hooks ${f.config.hooks ? (f.config.hooksEnabled ? 'on' : 'configured, feature off') : 'off'}`);
+  out.push(
+    `config          ${f.config.path}: alias ${f.config.alias ?? 'unset'}, hooks ${f.config.hooks ? (f.config.hooksEnabled ? 'on' : 'configured, feature off') : 'off'}`,
+  );
   out.push('', 'Pitfalls:');
   const mark: Record<Applies, string> = { yes: 'APPLIES', no: 'no     ', unknown: 'maybe  ' };
   for (const p of r.pitfalls) {

@@ -37,7 +37,7 @@ export function findPlugin(name: string, env: NodeJS.ProcessEnv, configFlag?: st
 
 const BUILDX_MISSING =
   'docker buildx is not installed: docker-ocifix runs every build through it. Install the buildx plugin ' +
-  '(Debian/Ubuntu: apt-get install docker-buildx-plugin from Docker\'s repository; or copy a buildx release binary to ' +
+  "(Debian/Ubuntu: apt-get install docker-buildx-plugin from Docker's repository; or copy a buildx release binary to " +
   '~/.docker/cli-plugins/docker-buildx and chmod +x it), then check with `docker buildx version`.';
 
 /**

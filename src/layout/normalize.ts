@@ -134,7 +134,9 @@ function environmentError(error: unknown, phase: Phase, at: { label: string; kin
   if (error instanceof CommittedError) {
     const p = systemProblem(error.cause);
     const why = p ? `${p.reason} (${p.code})` : String((error.cause as Error)?.message ?? error.cause);
-    return new EnvironmentError(`${at.output ?? at.label} was written, but flushing its directory to disk failed: ${why}; the disk or file system is failing — check it (dmesg)`);
+    return new EnvironmentError(
+      `${at.output ?? at.label} was written, but flushing its directory to disk failed: ${why}; the disk or file system is failing — check it (dmesg)`,
+    );
   }
   const p = systemProblem(error);
   if (!p) return error;
@@ -156,7 +158,11 @@ export async function normalizeLayout(path: string, options: NormalizeOptions = 
   }
 }
 
-async function normalize(path: string, options: NormalizeOptions, state: { phase: Phase; kind: LayoutKind | undefined; output: string | undefined }): Promise<NormalizeReport> {
+async function normalize(
+  path: string,
+  options: NormalizeOptions,
+  state: { phase: Phase; kind: LayoutKind | undefined; output: string | undefined },
+): Promise<NormalizeReport> {
   const cwd = options.cwd ?? process.cwd();
   const mode = options.mode ?? 'single';
   if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode ${String(mode)}: expected one of ${MODES.join(', ')}`);

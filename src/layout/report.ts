@@ -22,7 +22,9 @@ export function formatReport(r: NormalizeReport): string {
   const n = (k: number): string => `${k} entr${k === 1 ? 'y' : 'ies'}`;
   if (!r.changed) {
     const ref = r.keptRef?.refName ?? r.keptRef?.imageName;
-    lines.push(`${where} (${r.kind}): already normal for --mode ${r.mode}: ${n(r.entriesAfter.length)}${ref ? `, ref.name ${r.keptRef?.refName ?? '(none)'}` : ''}`);
+    lines.push(
+      `${where} (${r.kind}): already normal for --mode ${r.mode}: ${n(r.entriesAfter.length)}${ref ? `, ref.name ${r.keptRef?.refName ?? '(none)'}` : ''}`,
+    );
     if (r.written) lines.push(`copied unchanged to ${r.output}`);
     return `${lines.join('\n')}\n`;
   }

@@ -80,7 +80,9 @@ async function readSmall(root: string, name: string, cap: number, displayRoot: s
       throw new InputError(`${label} is a dangling symbolic link; replace it with the file itself`);
     }
     if (!inside(root, target)) {
-      throw new InputError(`${label} is a symbolic link to ${target}, outside the layout; refusing to read or replace it (copy the file into the layout instead)`);
+      throw new InputError(
+        `${label} is a symbolic link to ${target}, outside the layout; refusing to read or replace it (copy the file into the layout instead)`,
+      );
     }
     st = await stat(target);
   }

@@ -56,7 +56,9 @@ function numeric(buf: Buffer, off: number, len: number): number {
     for (let i = 1; i < len; i++) v = v * 256 + buf[off + i]!;
     return v;
   }
-  const s = cstring(buf, off, len).replace(/[ \0]+$/g, '').trim();
+  const s = cstring(buf, off, len)
+    .replace(/[ \0]+$/g, '')
+    .trim();
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) return Number.NaN;
   return parseInt(s, 8);
@@ -133,7 +135,7 @@ async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer>
  */
 async function firstNonZero(fh: FileHandle, from: number, to: number): Promise<number | undefined> {
   const buf = Buffer.alloc(64 * 1024);
-  for (let pos = from; pos < to; ) {
+  for (let pos = from; pos < to;) {
     const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, to - pos), pos);
     if (bytesRead === 0) return undefined;
     for (let i = 0; i < bytesRead; i++) if (buf[i] !== 0) return pos + i;
@@ -156,7 +158,9 @@ function entryType(typeflag: string, rawName: string, label: string): TarEntryTy
   if (typeflag === '0' || typeflag === '\0' || typeflag === '7') return 'file';
   if (typeflag === '5') return 'directory';
   if (typeflag === '1' || typeflag === '2') {
-    throw new InputError(`${label}: entry "${rawName}" is a ${typeflag === '2' ? 'symbolic' : 'hard'} link; an OCI layout tar holds regular files only (refusing to read it)`);
+    throw new InputError(
+      `${label}: entry "${rawName}" is a ${typeflag === '2' ? 'symbolic' : 'hard'} link; an OCI layout tar holds regular files only (refusing to read it)`,
+    );
   }
   throw new InputError(`${label}: entry "${rawName}" has unsupported tar type '${typeflag}'; an OCI layout tar holds regular files and directories only`);
 }
@@ -182,7 +186,8 @@ export async function scanTar(fh: FileHandle, fileSize: number, label: string): 
     if (pos >= fileSize) return { entries, byName, end: pos, fileSize };
     const hdr = await readAt(fh, pos, BLOCK);
     if (hdr.length < BLOCK) {
-      if (pos === 0) throw new InputError(`${label} is not a tar archive (${fileSize} bytes, shorter than one tar header); expected an OCI layout tar or directory`);
+      if (pos === 0)
+        throw new InputError(`${label} is not a tar archive (${fileSize} bytes, shorter than one tar header); expected an OCI layout tar or directory`);
       throw new InputError(`${label} is truncated: it ends inside a tar header at offset ${pos}; re-export the layout`);
     }
     if (hdr.every((b) => b === 0)) {
@@ -205,9 +210,11 @@ export async function scanTar(fh: FileHandle, fileSize: number, label: string): 
     let size = numeric(hdr, 124, 12);
     if (!Number.isSafeInteger(size) || size < 0) throw new InputError(`${label} is corrupt: bad size field in the tar header at offset ${pos}`);
     if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
-      if (size > MAX_META_BYTES) throw new InputError(`${label}: extended tar header at offset ${pos} is ${size} bytes (limit ${MAX_META_BYTES}); refusing to read it`);
+      if (size > MAX_META_BYTES)
+        throw new InputError(`${label}: extended tar header at offset ${pos} is ${size} bytes (limit ${MAX_META_BYTES}); refusing to read it`);
       const dataEnd = pos + BLOCK + size;
-      if (dataEnd > fileSize) throw new InputError(`${label} is truncated: extended header at offset ${pos} runs past the end of the file; re-export the layout`);
+      if (dataEnd > fileSize)
+        throw new InputError(`${label} is truncated: extended header at offset ${pos} runs past the end of the file; re-export the layout`);
       const data = await readAt(fh, pos + BLOCK, size);
       if (typeflag === 'x') {
         const pax = parsePax(data, label, pos);

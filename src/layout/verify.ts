@@ -50,7 +50,8 @@ export async function verifyBlobs(src: LayoutSource, roots: Array<{ d: Descripto
     let body: Buffer | undefined;
     const isJson = isIndexMediaType(d.mediaType) || isImageManifestMediaType(d.mediaType);
     if (isJson) {
-      if (size > MAX_MANIFEST_BYTES) throw new InputError(`${label} is ${size} bytes; a ${d.mediaType} over ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB is not plausible — refusing to read it`);
+      if (size > MAX_MANIFEST_BYTES)
+        throw new InputError(`${label} is ${size} bytes; a ${d.mediaType} over ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB is not plausible — refusing to read it`);
       body = await src.readBlob(d.digest, size);
     }
     if (hash) {

@@ -42,7 +42,11 @@ function ownerWarning(target: string, attrs: FileAttrs): string {
 }
 
 /** In-place directory: both temporaries written first, then oci-layout renamed, then index.json (the commit point). */
-export async function writeDirectoryInPlace(root: string, files: NewFiles, sources: { indexJson: FileAttrs; ociLayout: FileAttrs | undefined }): Promise<string[]> {
+export async function writeDirectoryInPlace(
+  root: string,
+  files: NewFiles,
+  sources: { indexJson: FileAttrs; ociLayout: FileAttrs | undefined },
+): Promise<string[]> {
   const warnings: string[] = [];
   const staged: Array<{ tmp: string; target: string }> = [];
   const todo: Array<[string, Buffer, FileAttrs]> = [];

@@ -29,15 +29,7 @@ export const MODES = ['single', 'per-tag'] as const;
 export type Mode = (typeof MODES)[number];
 
 export type ChangeKind =
-  | 'write-oci-layout'
-  | 'split-comma-ref'
-  | 'full-name-ref'
-  | 'merge-duplicates'
-  | 'split-per-tag'
-  | 'drop-image'
-  | 'drop-names'
-  | 'set-ref'
-  | 'fix-annotations';
+  'write-oci-layout' | 'split-comma-ref' | 'full-name-ref' | 'merge-duplicates' | 'split-per-tag' | 'drop-image' | 'drop-names' | 'set-ref' | 'fix-annotations';
 
 export interface Change {
   kind: ChangeKind;
@@ -158,7 +150,7 @@ function buildEntry(src: Descriptor, others: Record<string, string>, name: Image
       continue;
     }
     out[k] = v;
-    if (!placed && hasAnn && !('annotations' in src) && k === (('urls' in src) ? 'urls' : 'size')) {
+    if (!placed && hasAnn && !('annotations' in src) && k === ('urls' in src ? 'urls' : 'size')) {
       out.annotations = sorted;
       placed = true;
     }
@@ -249,7 +241,10 @@ function describeRefNames(before: readonly Descriptor[], changes: Change[]): voi
     if (rn === undefined) return;
     if (rn.includes(',')) {
       const names = namesOfAnnotations(d.annotations).map(formatName);
-      changes.push({ kind: 'split-comma-ref', message: `manifests[${i}]: comma-joined ref.name "${rn}" split into ${names.length} name(s): ${names.join(', ')}` });
+      changes.push({
+        kind: 'split-comma-ref',
+        message: `manifests[${i}]: comma-joined ref.name "${rn}" split into ${names.length} name(s): ${names.join(', ')}`,
+      });
     } else if (looksLikeFullName(rn)) {
       const n = namesOfAnnotations({ [REF_NAME]: rn })[0];
       changes.push({
@@ -276,7 +271,10 @@ function perTagEntries(
     const wanted = refName(g, opts.ref);
     names = [wanted, ...names.filter((n) => nameKey(n) !== nameKey(wanted))];
   }
-  const after = names.length === 0 ? [buildEntry(before[first]!, mergedOthers(g, before, first), undefined)] : names.map((n) => buildEntry(before[srcOf(n)]!, mergedOthers(g, before, srcOf(n)), n));
+  const after =
+    names.length === 0
+      ? [buildEntry(before[first]!, mergedOthers(g, before, first), undefined)]
+      : names.map((n) => buildEntry(before[srcOf(n)]!, mergedOthers(g, before, srcOf(n)), n));
   if (after.length !== g.entries.length || groupCount > 1) {
     changes.push({
       kind: g.entries.length > after.length ? 'merge-duplicates' : 'split-per-tag',
@@ -327,11 +325,17 @@ export function planNormalize(input: PlanInput, opts: PlanOptions): Plan {
       const name = opts.ref ? refName(g, opts.ref) : g.names[0];
       after = [buildEntry(before[srcOf(name)]!, mergedOthers(g, before, srcOf(name)), name)];
       if (g.entries.length > 1) {
-        changes.push({ kind: 'merge-duplicates', message: `merge ${g.entries.length} entries for the same content ${shortDigest(before[first]!.digest)} into one` });
+        changes.push({
+          kind: 'merge-duplicates',
+          message: `merge ${g.entries.length} entries for the same content ${shortDigest(before[first]!.digest)} into one`,
+        });
       }
       const lost = g.names.filter((n) => !name || nameKey(n) !== nameKey(name)).map(formatName);
       if (lost.length > 0) {
-        changes.push({ kind: 'drop-names', message: `names no longer listed in index.json: ${lost.join(', ')} (use --mode per-tag to keep one entry per tag)` });
+        changes.push({
+          kind: 'drop-names',
+          message: `names no longer listed in index.json: ${lost.join(', ')} (use --mode per-tag to keep one entry per tag)`,
+        });
       }
     } else after = perTagEntries(g, groups.length, before, opts, srcOf, changes, warnings);
     const a0 = after[0]?.annotations;
@@ -339,7 +343,10 @@ export function planNormalize(input: PlanInput, opts: PlanOptions): Plan {
     if (a0?.[REF_NAME] !== undefined) kept.refName = a0[REF_NAME];
     if (a0?.[CONTAINERD_NAME] !== undefined) kept.imageName = a0[CONTAINERD_NAME];
     if (opts.ref) {
-      changes.push({ kind: 'set-ref', message: `keep ref.name "${kept.refName ?? ''}"${kept.imageName ? ` (io.containerd.image.name ${kept.imageName})` : ''} as chosen by --ref ${opts.ref.raw}` });
+      changes.push({
+        kind: 'set-ref',
+        message: `keep ref.name "${kept.refName ?? ''}"${kept.imageName ? ` (io.containerd.image.name ${kept.imageName})` : ''} as chosen by --ref ${opts.ref.raw}`,
+      });
     }
     for (const d of after) {
       const t = d.annotations?.[REF_NAME];

@@ -123,7 +123,13 @@ export function namesOfAnnotations(annotations: Record<string, string> | undefin
   const push = (n: ImageName): void => {
     if (!names.some((m) => nameKey(m) === nameKey(n))) names.push(n);
   };
-  const parts = refName === undefined ? [] : refName.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts =
+    refName === undefined
+      ? []
+      : refName
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '');
   const ctr = ctrName !== undefined && ctrName !== '' ? nameFromFull(ctrName) : undefined;
   if (parts.length === 0) {
     if (ctr) push(ctr);

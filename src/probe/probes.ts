@@ -48,7 +48,10 @@ export function parseBuildxInspect(stdout: string): BuilderFacts | undefined {
     } else if (node && key === 'Endpoint') node.endpoint = value;
     else if (node && (key === 'BuildKit version' || key === 'Buildkit') && value) node.buildkit = value;
     else if (node && key === 'Platforms') {
-      for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const raw of value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const star = raw.endsWith('*');
         const plat = star ? raw.slice(0, -1) : raw;
         node.platforms.push(plat);
@@ -124,7 +127,8 @@ export class Probes {
       case 'buildx-version': {
         const r = await this.docker.buildx(['version'], { stdio: 'pipe' });
         const v = r.exitCode === 0 ? parseBuildxVersion(r.stdout) : undefined;
-        this.facts.buildxVersion = v ?? fail(r.exitCode === 0 ? `unrecognized output ${JSON.stringify(firstLine(r.stdout))}` : firstLine(r.stderr) || `exit ${r.exitCode}`);
+        this.facts.buildxVersion =
+          v ?? fail(r.exitCode === 0 ? `unrecognized output ${JSON.stringify(firstLine(r.stdout))}` : firstLine(r.stderr) || `exit ${r.exitCode}`);
         break;
       }
       case 'builder': {
@@ -137,7 +141,8 @@ export class Probes {
       case 'daemon': {
         const r = await this.docker.run(['info', '-f', DAEMON_FORMAT], { stdio: 'pipe' });
         const d = r.exitCode === 0 ? parseDockerInfo(r.stdout) : undefined;
-        this.facts.daemon = d ?? fail(r.exitCode === 0 ? `unrecognized output ${JSON.stringify(firstLine(r.stdout))}` : firstLine(r.stderr) || `exit ${r.exitCode}`);
+        this.facts.daemon =
+          d ?? fail(r.exitCode === 0 ? `unrecognized output ${JSON.stringify(firstLine(r.stdout))}` : firstLine(r.stderr) || `exit ${r.exitCode}`);
         break;
       }
     }

@@ -186,8 +186,11 @@ async function compareAndSwap(it: Imagetools, plan: Plan): Promise<void> {
       throw e;
     }
   });
-  const moved = states.filter(({ c, now }) => now !== c.digest).map(({ c, now }) => `${c.ref} was ${c.digest ?? '(absent)'} when planned, is now ${now ?? '(absent)'}`);
-  if (moved.length > 0) throw new ConflictError(`tag moved since the plan was made: ${moved.join('; ')}; nothing was written. Re-run to plan against the new state.`);
+  const moved = states
+    .filter(({ c, now }) => now !== c.digest)
+    .map(({ c, now }) => `${c.ref} was ${c.digest ?? '(absent)'} when planned, is now ${now ?? '(absent)'}`);
+  if (moved.length > 0)
+    throw new ConflictError(`tag moved since the plan was made: ${moved.join('; ')}; nothing was written. Re-run to plan against the new state.`);
 }
 
 /** Read every written tag back (at once); they must all be on their step's digest. Returns what was read. */
@@ -199,7 +202,10 @@ async function readBack(it: Imagetools, plan: Plan): Promise<Map<string, Resolve
       return { ...w, got: await it.tryInspect(w.t) };
     } catch (e) {
       if (!(e instanceof RegistryError)) throw e;
-      throw new RegistryError(`the write completed (${wanted.map((x) => x.t).join(', ')} now at ${w.digest}), but reading ${w.t} back failed: ${e.buildxMessage || e.message}`, e.buildxMessage);
+      throw new RegistryError(
+        `the write completed (${wanted.map((x) => x.t).join(', ')} now at ${w.digest}), but reading ${w.t} back failed: ${e.buildxMessage || e.message}`,
+        e.buildxMessage,
+      );
     }
   });
   const wrong: string[] = [];
@@ -209,7 +215,9 @@ async function readBack(it: Imagetools, plan: Plan): Promise<Map<string, Resolve
     else if (g.digest !== digest) {
       const before = plan.cas.find((c) => c.ref === t)?.digest;
       // neither our bytes nor what it held before: someone else wrote it after us
-      wrong.push(`${t} is at ${g.digest}, expected ${digest}${g.digest === before ? ' (still the old index: the write did not land)' : ' (another writer moved it after our write)'}`);
+      wrong.push(
+        `${t} is at ${g.digest}, expected ${digest}${g.digest === before ? ' (still the old index: the write did not land)' : ' (another writer moved it after our write)'}`,
+      );
     } else back.set(t, g);
   }
   if (wrong.length > 0) throw new OcifixError(`written, but the read-back does not match: ${wrong.join('; ')}`, 1);
@@ -280,7 +288,10 @@ export async function annotateIndex(docker: Docker, ref: string, changes: Annota
   if (outcome.written) {
     // The read-back digest matched the plan; also check the meaning (annotations, same children).
     const back = outcome.readBack?.get(formatReference(writeRef)) ?? (await it.inspect(formatReference(writeRef)));
-    const problems = back.kind === 'index' ? diffIndexes(JSON.parse(plan.result.bytes) as Index, asIndex(back)) : [`${formatReference(writeRef)} is not an index after the write`];
+    const problems =
+      back.kind === 'index'
+        ? diffIndexes(JSON.parse(plan.result.bytes) as Index, asIndex(back))
+        : [`${formatReference(writeRef)} is not an index after the write`];
     const beforeChildren = (asIndex(current).manifests ?? []).map((d) => d.digest).join(',');
     const afterChildren = back.kind === 'index' ? (asIndex(back).manifests ?? []).map((d) => d.digest).join(',') : '';
     if (beforeChildren !== afterChildren) problems.push(`child manifests changed: ${beforeChildren} → ${afterChildren}`);
@@ -308,7 +319,14 @@ export async function repointTag(
   const it = client(docker, opts);
   // the source and every target at once
   const [resolved, targetStates] = await Promise.all([it.inspect(formatReference(src)), readTags(it, targetRefs.map(tagOnly))]);
-  const plan = planRetag({ source: src, resolved, targets: targetStates, allowManifest: opts.allowManifest ?? false, argv: it, action: opts.action ?? 'retag' });
+  const plan = planRetag({
+    source: src,
+    resolved,
+    targets: targetStates,
+    allowManifest: opts.allowManifest ?? false,
+    argv: it,
+    action: opts.action ?? 'retag',
+  });
   return execute(it, plan, opts);
 }
 
@@ -336,7 +354,8 @@ export async function verifyTag(docker: Docker, ref: string, spec: VerifySpec, o
   const expect: VerifyExpectation = {
     platforms: parsePlatformList(spec.platforms ?? []),
     annotations: parseIndexAnnotations(spec.annotations ?? []).map((a) => {
-      if (a.type !== 'index' && a.type !== 'manifest-descriptor') throw new UsageError(`--annotation ${goQuote(a.key)}: verify checks index: and manifest-descriptor: annotations only`);
+      if (a.type !== 'index' && a.type !== 'manifest-descriptor')
+        throw new UsageError(`--annotation ${goQuote(a.key)}: verify checks index: and manifest-descriptor: annotations only`);
       return a;
     }),
     ...(spec.digest ? { digest: parseDigest(spec.digest) } : {}),
@@ -351,10 +370,15 @@ export async function verifyTag(docker: Docker, ref: string, spec: VerifySpec, o
 
   const fixable = report.problems.some((p) => p.code === 'not-found' || p.code === 'not-an-index' || p.code === 'digest-mismatch');
   if (!fixable) return { report };
-  const outcome = await repointTag(docker, `${formatReference({ domain: target.domain, path: target.path })}@${spec.digest}`, [formatReference(tagOnly(target))], {
-    ...opts,
-    action: 'repoint',
-  });
+  const outcome = await repointTag(
+    docker,
+    `${formatReference({ domain: target.domain, path: target.path })}@${spec.digest}`,
+    [formatReference(tagOnly(target))],
+    {
+      ...opts,
+      action: 'repoint',
+    },
+  );
   if (!outcome.written) return { report, fix: outcome };
   const tag = formatReference(tagOnly(target));
   const after = checkTag(shown, outcome.readBack?.get(tag) ?? (await it.tryInspect(tag)), expect);

@@ -51,7 +51,8 @@ export function registryTimeoutMs(env: NodeJS.ProcessEnv | undefined): number {
   const raw = env?.['OCIFIX_REGISTRY_TIMEOUT'];
   if (raw === undefined || raw === '') return DEFAULT_REGISTRY_TIMEOUT_S * 1000;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`OCIFIX_REGISTRY_TIMEOUT=${JSON.stringify(raw)}: expected a number of seconds greater than 0 (default ${DEFAULT_REGISTRY_TIMEOUT_S})`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`OCIFIX_REGISTRY_TIMEOUT=${JSON.stringify(raw)}: expected a number of seconds greater than 0 (default ${DEFAULT_REGISTRY_TIMEOUT_S})`);
   return Math.round(n * 1000);
 }
 
@@ -60,7 +61,9 @@ export function registryTimeoutMs(env: NodeJS.ProcessEnv | undefined): number {
  * registry was briefly overloaded (429, 5xx). Not: not found, unauthorized, refused (nothing listens).
  */
 export function isTransient(message: string): boolean {
-  return /connection reset|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|timed out|TLS handshake timeout|no answer within|\b(429|500|502|503|504)\b|too many requests|internal server error|bad gateway|service unavailable|gateway timeout/i.test(message);
+  return /connection reset|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|timed out|TLS handshake timeout|no answer within|\b(429|500|502|503|504)\b|too many requests|internal server error|bad gateway|service unavailable|gateway timeout/i.test(
+    message,
+  );
 }
 
 /** buildx's error text: its `ERROR: ` lines, else the last non-empty stderr line. */

@@ -98,7 +98,8 @@ export function goJsonString(s: string): string {
     else if (ch === '\b') out += '\\b';
     else if (ch === '\f') out += '\\f';
     else if (c < 0x20 || ch === '<' || ch === '>' || ch === '&' || c === 0x2028 || c === 0x2029) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else if (c >= 0xd800 && c <= 0xdfff) out += '\ufffd'; // lone surrogate: invalid UTF-8 in Go
+    else if (c >= 0xd800 && c <= 0xdfff)
+      out += '\ufffd'; // lone surrogate: invalid UTF-8 in Go
     else out += ch;
   }
   return `${out}"`;

@@ -178,7 +178,9 @@ function checkAnnotationTypes(set: readonly Annotation[]): void {
   for (const a of set) {
     if (a.type === 'index' || a.type === 'manifest-descriptor') continue;
     if (a.type === 'index-descriptor') {
-      throw new UsageError(`"index-descriptor" annotations are invalid while creating an image (${formatAnnotation(a)}): index-descriptor annotations live in an OCI layout's index.json, not in a registry`);
+      throw new UsageError(
+        `"index-descriptor" annotations are invalid while creating an image (${formatAnnotation(a)}): index-descriptor annotations live in an OCI layout's index.json, not in a registry`,
+      );
     }
     throw new UsageError(
       `${goQuote(a.type)} annotations are not supported yet (${formatAnnotation(a)}): imagetools can annotate the index (index:) and its entries (manifest-descriptor[os/arch]:), not the manifests themselves`,
@@ -204,7 +206,9 @@ function checkAnnotatable(ref: string, before: readonly Descriptor[], input: Ann
   for (const a of scoped) {
     if (!a.platform) continue;
     if (before.some((d) => !d.platform)) {
-      throw new RefusedError(`${ref} has index entries without a platform; a platform-scoped manifest-descriptor annotation cannot address them (imagetools would fail)`);
+      throw new RefusedError(
+        `${ref} has index entries without a platform; a platform-scoped manifest-descriptor annotation cannot address them (imagetools would fail)`,
+      );
     }
     if (!before.some((d) => descriptorPlatform(d) === formatPlatform(a.platform))) {
       throw new UsageError(
@@ -215,7 +219,11 @@ function checkAnnotatable(ref: string, before: readonly Descriptor[], input: Ann
 }
 
 /** The index's annotations after the change: everything already there, then the removals and values asked for. */
-function nextIndexAnnotations(index: Index, input: AnnotateInput, changes: string[]): { oldIndexAnn: Record<string, string>; newIndexAnn: Record<string, string> } {
+function nextIndexAnnotations(
+  index: Index,
+  input: AnnotateInput,
+  changes: string[],
+): { oldIndexAnn: Record<string, string>; newIndexAnn: Record<string, string> } {
   const oldIndexAnn = { ...(index.annotations ?? {}) };
   const newIndexAnn = { ...oldIndexAnn };
   for (const r of input.remove.filter((x) => x.type === 'index')) {
@@ -231,13 +239,20 @@ function nextIndexAnnotations(index: Index, input: AnnotateInput, changes: strin
   const carried = Object.keys(oldIndexAnn).filter((k) => k in newIndexAnn && !input.set.some((a) => a.type === 'index' && a.key === k));
   if (carried.length > 0) changes.push(`carried over ${carried.length} existing index annotation(s): ${carried.join(', ')}`);
   for (const k of Object.keys(newIndexAnn)) {
-    if (k.includes('=')) throw new RefusedError(`index annotation key ${goQuote(k)} contains "=": imagetools cannot carry it over (its --annotation flag splits at the first "="); nothing was changed`);
+    if (k.includes('='))
+      throw new RefusedError(
+        `index annotation key ${goQuote(k)} contains "=": imagetools cannot carry it over (its --annotation flag splits at the first "="); nothing was changed`,
+      );
   }
   return { oldIndexAnn, newIndexAnn };
 }
 
 /** The entries after the change: removals first, then "every entry" values, then platform-specific ones. */
-function nextDescriptors(before: readonly Descriptor[], input: AnnotateInput, changes: string[]): { after: Descriptor[]; descSets: Annotation[]; removedFromDescs: boolean } {
+function nextDescriptors(
+  before: readonly Descriptor[],
+  input: AnnotateInput,
+  changes: string[],
+): { after: Descriptor[]; descSets: Annotation[]; removedFromDescs: boolean } {
   const descSets = input.set.filter((a) => a.type === 'manifest-descriptor');
   const descRemovals = input.remove.filter((r) => r.type === 'manifest-descriptor');
   const after = before.map((d) => {
@@ -252,12 +267,16 @@ function nextDescriptors(before: readonly Descriptor[], input: AnnotateInput, ch
   });
   for (const a of descSets) {
     const touched = after.filter((d, i) => d.annotations?.[a.key] !== before[i]!.annotations?.[a.key]).length;
-    changes.push(`manifest-descriptor annotation ${a.key} on ${scopeText(a.platform)}: ${goQuote(a.value)} (${touched} entr${touched === 1 ? 'y' : 'ies'} changed)`);
+    changes.push(
+      `manifest-descriptor annotation ${a.key} on ${scopeText(a.platform)}: ${goQuote(a.value)} (${touched} entr${touched === 1 ? 'y' : 'ies'} changed)`,
+    );
   }
   const removedFromDescs = before.some((d, i) => sortedEntries(d.annotations).some(([k]) => !(k in (after[i]!.annotations ?? {}))));
   for (const r of descRemovals) {
     const n = before.filter((d, i) => d.annotations?.[r.key] !== undefined && after[i]!.annotations?.[r.key] === undefined).length;
-    changes.push(`manifest-descriptor annotation ${r.key} on ${scopeText(r.platform)}: ${n === 0 ? 'not present, nothing to remove' : `removed from ${n} entr${n === 1 ? 'y' : 'ies'}`}`);
+    changes.push(
+      `manifest-descriptor annotation ${r.key} on ${scopeText(r.platform)}: ${n === 0 ? 'not present, nothing to remove' : `removed from ${n} entr${n === 1 ? 'y' : 'ies'}`}`,
+    );
   }
   return { after, descSets, removedFromDescs };
 }
@@ -285,16 +304,34 @@ export function planAnnotate(input: AnnotateInput): Plan {
   const cas: TagState[] = [];
   const unchanged: string[] = [];
   const steps: Step[] = [];
-  const noChange = sameMap(oldIndexAnn, newIndexAnn) && before.every((d, i) => sameMap(d.annotations, after[i]!.annotations)) && (index.mediaType ?? MEDIA.ociIndex) === resultType;
+  const noChange =
+    sameMap(oldIndexAnn, newIndexAnn) &&
+    before.every((d, i) => sameMap(d.annotations, after[i]!.annotations)) &&
+    (index.mediaType ?? MEDIA.ociIndex) === resultType;
 
   const targetDigest = input.targetDigest === undefined ? current.digest : input.targetDigest;
   if (noChange) {
     // Nothing to rewrite: the index keeps its bytes; the tags become carbon copies of it.
     changes.push('annotations already as requested: the index is left as it is');
-    const copy = planCarbonCopy(atDigest(target, current.digest), current, [{ ref: target, digest: targetDigest }, ...extra], input.argv, 'point the tags at the current index (byte-identical)');
-    return { action: 'annotate', source: { ref: targetTag, digest: current.digest, mediaType: current.mediaType }, cas: copy.cas, steps: copy.steps, result: copy.result, changes, unchanged: copy.unchanged };
+    const copy = planCarbonCopy(
+      atDigest(target, current.digest),
+      current,
+      [{ ref: target, digest: targetDigest }, ...extra],
+      input.argv,
+      'point the tags at the current index (byte-identical)',
+    );
+    return {
+      action: 'annotate',
+      source: { ref: targetTag, digest: current.digest, mediaType: current.mediaType },
+      cas: copy.cas,
+      steps: copy.steps,
+      result: copy.result,
+      changes,
+      unchanged: copy.unchanged,
+    };
   }
-  if (index.mediaType === MEDIA.dockerList) changes.push(`media type: ${MEDIA.dockerList} → ${resultType} (imagetools writes annotations only into OCI indexes)`);
+  if (index.mediaType === MEDIA.dockerList)
+    changes.push(`media type: ${MEDIA.dockerList} → ${resultType} (imagetools writes annotations only into OCI indexes)`);
 
   const indexFlags = sortedEntries(newIndexAnn).map(([k, v]) => formatAnnotation({ type: 'index', key: k, value: v }));
   const descFlags = descriptorFlags(descSets, before);
@@ -446,7 +483,14 @@ export function planRetag(input: RetagInput): Plan {
     throw new RefusedError(`${srcRef} is neither an index nor an image manifest (media type ${goQuote(r.mediaType)}); nothing was changed`);
   }
   const action = input.action ?? 'retag';
-  const copy = planCarbonCopy(input.source, r, input.targets, input.argv, `point ${input.targets.length === 1 ? 'the tag' : 'the tags'} at ${r.digest} (byte-identical copy)`, preferIndex);
+  const copy = planCarbonCopy(
+    input.source,
+    r,
+    input.targets,
+    input.argv,
+    `point ${input.targets.length === 1 ? 'the tag' : 'the tags'} at ${r.digest} (byte-identical copy)`,
+    preferIndex,
+  );
   const changes = copy.cas.map((c) => `${c.ref}: ${c.digest ?? '(absent)'} → ${r.digest}`);
   for (const u of copy.unchanged) changes.push(`${u}: already at ${r.digest}`);
   return { action, source: { ref: srcRef, digest: r.digest, mediaType: r.mediaType }, ...copy, changes };
@@ -511,7 +555,10 @@ export function checkTag(ref: string, resolved: Resolved | null, expect: VerifyE
   report.annotations = { ...(index.annotations ?? {}) };
   for (const p of expect.platforms) {
     if (!images.some((d) => matchesPlatform(d, p.platform))) {
-      report.problems.push({ code: 'missing-platform', message: `platform ${p.spec} is missing (index has: ${report.platforms.join(', ') || 'no image entries'})` });
+      report.problems.push({
+        code: 'missing-platform',
+        message: `platform ${p.spec} is missing (index has: ${report.platforms.join(', ') || 'no image entries'})`,
+      });
     }
   }
   for (const a of expect.annotations) {
@@ -532,7 +579,10 @@ export function checkTag(ref: string, resolved: Resolved | null, expect: VerifyE
     }
     const v = index.annotations?.[a.key];
     if (v === a.value) continue;
-    report.problems.push({ code: v === undefined ? 'annotation-missing' : 'annotation-mismatch', message: `index annotation ${a.key} is ${show(v)}, expected ${goQuote(a.value)}` });
+    report.problems.push({
+      code: v === undefined ? 'annotation-missing' : 'annotation-mismatch',
+      message: `index annotation ${a.key} is ${show(v)}, expected ${goQuote(a.value)}`,
+    });
   }
   report.ok = report.problems.length === 0;
   return report;
@@ -542,7 +592,8 @@ export function checkTag(ref: string, resolved: Resolved | null, expect: VerifyE
 export function diffIndexes(planned: Index, actual: Index): string[] {
   const out: string[] = [];
   if ((planned.mediaType ?? '') !== (actual.mediaType ?? '')) out.push(`media type ${actual.mediaType ?? '(none)'}, planned ${planned.mediaType ?? '(none)'}`);
-  if (!sameMap(planned.annotations, actual.annotations)) out.push(`index annotations ${JSON.stringify(actual.annotations ?? {})}, planned ${JSON.stringify(planned.annotations ?? {})}`);
+  if (!sameMap(planned.annotations, actual.annotations))
+    out.push(`index annotations ${JSON.stringify(actual.annotations ?? {})}, planned ${JSON.stringify(planned.annotations ?? {})}`);
   const a = planned.manifests ?? [];
   const b = actual.manifests ?? [];
   if (a.length !== b.length) out.push(`${b.length} entries, planned ${a.length}`);
@@ -550,7 +601,8 @@ export function diffIndexes(planned: Index, actual: Index): string[] {
     const x = a[i]!;
     const y = b[i]!;
     if (x.digest !== y.digest) out.push(`entry ${i}: ${y.digest}, planned ${x.digest}`);
-    else if (!sameMap(x.annotations, y.annotations)) out.push(`entry ${i} (${descriptorPlatform(x)}): annotations ${JSON.stringify(y.annotations ?? {})}, planned ${JSON.stringify(x.annotations ?? {})}`);
+    else if (!sameMap(x.annotations, y.annotations))
+      out.push(`entry ${i} (${descriptorPlatform(x)}): annotations ${JSON.stringify(y.annotations ?? {})}, planned ${JSON.stringify(x.annotations ?? {})}`);
   }
   return out;
 }

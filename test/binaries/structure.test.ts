@@ -55,7 +55,12 @@ function hostBinary(t: Target): string {
 
 const bundle = readFileSync(join(root, 'build/docker-ocifix.cjs'));
 const sums = existsSync(join(dist, 'SHA256SUMS'))
-  ? new Map(readFileSync(join(dist, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/).reverse() as [string, string]))
+  ? new Map(
+      readFileSync(join(dist, 'SHA256SUMS'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/).reverse() as [string, string]),
+    )
   : new Map<string, string>();
 
 function rcodesign(): string {
@@ -100,22 +105,23 @@ describe.each(targets)('%s', (target) => {
     expect(Boolean(blob!.flags & SEA_FLAG_USE_CODE_CACHE)).toBe(target === 'linux-x64');
   });
 
-  if (target.startsWith('darwin')) it('Mach-O: the blob sits in the NODE_SEA segment and an ad hoc signature covers it (page hashes checked)', () => {
-    const b = bin();
-    const macho = readMachO(b);
-    expect(macho.cpu).toBe(target === 'darwin-arm64' ? 'arm64' : 'x86_64');
-    const seg = macho.segments.find((s) => s.name === 'NODE_SEA');
-    expect(seg?.sections.map((s) => s.name)).toEqual(['__NODE_SEA_BLOB']);
-    expect(seg!.sections[0]!.offset).toBe(findSeaBlob(b)!.offset);
-    // the signature is the last thing in __LINKEDIT, after every signed byte
-    expect(macho.codeSignature, 'LC_CODE_SIGNATURE').toBeDefined();
-    expect(macho.codeSignature!.dataoff).toBeGreaterThan(seg!.fileoff + seg!.filesize);
-    expect(macho.codeSignature!.dataoff + macho.codeSignature!.datasize).toBeLessThanOrEqual(b.length);
-    // every signed page hashed as the kernel checks it (rcodesign 0.29's verify cannot read ad hoc signatures)
-    expect(verifyAdhocSignature(b)).toEqual([]);
-    const rc = rcodesign();
-    const info = execFileSync(rc, ['print-signature-info', path], { encoding: 'utf8' });
-    expect(info).toMatch(/adhoc/i);
-    expect(info).not.toMatch(/team_id:\s*\S/);
-  });
+  if (target.startsWith('darwin'))
+    it('Mach-O: the blob sits in the NODE_SEA segment and an ad hoc signature covers it (page hashes checked)', () => {
+      const b = bin();
+      const macho = readMachO(b);
+      expect(macho.cpu).toBe(target === 'darwin-arm64' ? 'arm64' : 'x86_64');
+      const seg = macho.segments.find((s) => s.name === 'NODE_SEA');
+      expect(seg?.sections.map((s) => s.name)).toEqual(['__NODE_SEA_BLOB']);
+      expect(seg!.sections[0]!.offset).toBe(findSeaBlob(b)!.offset);
+      // the signature is the last thing in __LINKEDIT, after every signed byte
+      expect(macho.codeSignature, 'LC_CODE_SIGNATURE').toBeDefined();
+      expect(macho.codeSignature!.dataoff).toBeGreaterThan(seg!.fileoff + seg!.filesize);
+      expect(macho.codeSignature!.dataoff + macho.codeSignature!.datasize).toBeLessThanOrEqual(b.length);
+      // every signed page hashed as the kernel checks it (rcodesign 0.29's verify cannot read ad hoc signatures)
+      expect(verifyAdhocSignature(b)).toEqual([]);
+      const rc = rcodesign();
+      const info = execFileSync(rc, ['print-signature-info', path], { encoding: 'utf8' });
+      expect(info).toMatch(/adhoc/i);
+      expect(info).not.toMatch(/team_id:\s*\S/);
+    });
 });

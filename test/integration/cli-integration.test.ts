@@ -53,7 +53,11 @@ describe('docker ocifix setup through the real docker CLI', () => {
     // every original line is still there, spelled the same
     for (const line of USER_CONFIG.trimEnd().split('\n').slice(0, -2)) expect(after).toContain(line);
     expect(after).toContain('"x-custom-number": 100000000000000000001');
-    expect(JSON.parse(after)).toMatchObject({ aliases: { builder: 'ocifix' }, plugins: { ocifix: { hooks: 'buildx build,build' } }, features: { hooks: 'true' } });
+    expect(JSON.parse(after)).toMatchObject({
+      aliases: { builder: 'ocifix' },
+      plugins: { ocifix: { hooks: 'buildx build,build' } },
+      features: { hooks: 'true' },
+    });
     expect(lstatSync(file).mode & 0o777).toBe(0o600);
 
     // `docker build` now reaches ocifix, which hands buildx BUILDX_BUILDER=<current context>, as docker build does
@@ -95,7 +99,10 @@ describe('docker ocifix setup through the real docker CLI', () => {
     const other = join(pe.dir, 'other-config');
     mkdirSync(other);
     writeFileSync(join(other, 'config.json'), '{}\n');
-    const r = await execa(join(pe.config, 'cli-plugins', 'docker-ocifix'), ['--config', other, 'setup', '--alias', '--dry-run'], { env: pe.env, reject: false });
+    const r = await execa(join(pe.config, 'cli-plugins', 'docker-ocifix'), ['--config', other, 'setup', '--alias', '--dry-run'], {
+      env: pe.env,
+      reject: false,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^--- .*other-config\/config.json/m);
     expect(r.stdout).toMatch(/^\+\t"aliases": \{$/m);

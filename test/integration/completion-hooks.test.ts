@@ -38,7 +38,10 @@ describe('completion through the real docker CLI', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const direct = await docker(['__complete', 'buildx', 'build', '--plat'], pe.env);
     expect(direct.exitCode, direct.stderr).toBe(0);
-    const runs = pe.records().filter((e) => e['event'] === 'run').map((e) => e['args'] as string[]);
+    const runs = pe
+      .records()
+      .filter((e) => e['event'] === 'run')
+      .map((e) => e['args'] as string[]);
     expect(runs).toHaveLength(2);
     expect(runs[0]).toEqual(runs[1]);
     expect(runs[0]!.slice(-2)).toEqual(['build', '--plat']);

@@ -49,7 +49,10 @@ describe('plugin protocol through the real docker CLI', () => {
 
   it('`docker ocifix version` and `docker ocifix --version`', async () => {
     pe = makePluginEnv();
-    for (const args of [['ocifix', 'version'], ['ocifix', '--version']]) {
+    for (const args of [
+      ['ocifix', 'version'],
+      ['ocifix', '--version'],
+    ]) {
       const r = await docker(args, pe.env);
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toContain(`docker-ocifix v${__OCIFIX_VERSION__}`);
@@ -229,7 +232,7 @@ describe('what a new user types', () => {
     expect(r.exitCode).toBe(0); // the stand-in's answer, passed through
   });
 
-  it('a usage error of a subcommand points at that subcommand\'s help', async () => {
+  it("a usage error of a subcommand points at that subcommand's help", async () => {
     pe = makePluginEnv();
     const r = await docker(['ocifix', 'normalize'], pe.env);
     expect(r.exitCode).toBe(125);

@@ -51,7 +51,10 @@ describe('scripts/test-env down next to a foreign daemon listed last in /proc', 
     copyFileSync('/bin/sleep', decoy);
     await execa('chmod', ['755', decoy]);
 
-    const r = await execa('unshare', ['--pid', '--fork', '--mount-proc', 'bash', '-c', SCRIPT, 'ns', state, decoy, TEST_ENV], { reject: false, timeout: 45_000 });
+    const r = await execa('unshare', ['--pid', '--fork', '--mount-proc', 'bash', '-c', SCRIPT, 'ns', state, decoy, TEST_ENV], {
+      reject: false,
+      timeout: 45_000,
+    });
     const why = `exit ${r.exitCode}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
     expect(r.exitCode, why).toBe(0);
     // the precondition: the foreign decoy really is the last /proc entry, and is named buildkitd

@@ -141,7 +141,14 @@ export function literal(s: string): string {
 
 /** The ERROR line buildx printed (without the `ERROR: ` prefix), or ''. */
 export function errorLine(r: RunResult): string {
-  return r.stderr.split('\n').filter((l) => l.startsWith('ERROR: ')).pop()?.slice(7).trim() ?? '';
+  return (
+    r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('ERROR: '))
+      .pop()
+      ?.slice(7)
+      .trim() ?? ''
+  );
 }
 
 export interface Cell {
@@ -178,7 +185,10 @@ export function ok(r: RunResult): void {
  * The image index a containerd-store daemon holds for `tag`, read from `docker save` (an OCI
  * layout): its media type and annotations. undefined when the tag is not there.
  */
-export async function storedIndex(host: string, tag: string): Promise<{ mediaType: string; annotations: Record<string, string>; manifests: number } | undefined> {
+export async function storedIndex(
+  host: string,
+  tag: string,
+): Promise<{ mediaType: string; annotations: Record<string, string>; manifests: number } | undefined> {
   const env = { DOCKER_HOST: host };
   const insp = await run('docker', ['image', 'inspect', '--format', '{{json .Descriptor}}', tag], { env: { ...env, DOCKER_CONFIG: stack().dockerConfig } });
   if (insp.exitCode !== 0) return undefined;

@@ -9,7 +9,21 @@
 //  - docker driver, --push: the pushed index carries them (BuildKit in dockerd pushes directly).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeResult, docker, fixture, getManifest, ref, requireStack, uniqueRepo } from '../e2e/helpers/stack.js';
-import { begin, capture, ctdDriver, errorLine, matrix, matrixVersions, notices, ocifixBuild, ok, rawBuild, record, storedIndex, type MatrixStack } from './helpers.js';
+import {
+  begin,
+  capture,
+  ctdDriver,
+  errorLine,
+  matrix,
+  matrixVersions,
+  notices,
+  ocifixBuild,
+  ok,
+  rawBuild,
+  record,
+  storedIndex,
+  type MatrixStack,
+} from './helpers.js';
 
 const ERR = 'index annotations not supported for single platform export';
 const ANNOTATION = 'index:org.example.ocifix=p1c';
@@ -65,7 +79,9 @@ describe.each(matrixVersions())('pitfall 1 on the containerd image store (Engine
     expect(idx?.annotations).toEqual({});
     await docker(['image', 'rm', rawTag, tag], { env });
     record({
-      pitfall, version: v, exists: true,
+      pitfall,
+      version: v,
+      exists: true,
       raw: 'loads an index WITHOUT the annotation (silently)',
       ocifix: 'unchanged (no notice); the store drops the annotation as it does for raw buildx',
     });
@@ -107,7 +123,9 @@ describe.each(matrixVersions())('pitfall 1 on the containerd image store (Engine
     expect((await storedIndex(m.ctdHost, tag))?.annotations).toEqual({});
     await docker(['image', 'rm', rawTag, tag], { env });
     record({
-      pitfall, version: v, exists: true,
+      pitfall,
+      version: v,
+      exists: true,
       raw: 'loads both platforms; index annotation dropped silently',
       ocifix: n.length ? `notices: ${n.join(' / ')}` : 'unchanged, no notice (the store keeps no index annotation from this driver, raw or not)',
     });

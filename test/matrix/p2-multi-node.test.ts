@@ -5,7 +5,18 @@ import { describeResult, getManifest, fixture, ref, requireStack, uniqueRepo } f
 import { before, begin, matrixVersions, notices, ocifixBuild, ok, rawBuild, record } from './helpers.js';
 
 const ANNOTATION = 'index:org.example.ocifix=p2';
-const args = (name: string) => ['--builder', 'multi', '--platform', 'linux/amd64,linux/arm64', '--annotation', ANNOTATION, '--push', '-t', name, fixture('scratch')];
+const args = (name: string) => [
+  '--builder',
+  'multi',
+  '--platform',
+  'linux/amd64,linux/arm64',
+  '--annotation',
+  ANNOTATION,
+  '--push',
+  '-t',
+  name,
+  fixture('scratch'),
+];
 
 describe.each(matrixVersions())('pitfall 2 (multi-node merge), buildx %s', (v) => {
   beforeAll(async () => {
@@ -32,12 +43,17 @@ describe.each(matrixVersions())('pitfall 2 (multi-node merge), buildx %s', (v) =
     expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'p2' });
     // one line after the push where ocifix re-annotated (naming the index the tag is on now);
     // nothing from 0.16 on, where it only reads the annotation back
-    if (exists) expect(notices(o), describeResult(o)).toEqual([`ocifix: added 1 annotation lost in buildx ${v.slice(1)}'s multi-node merge: index ${index.digest.slice(0, 'sha256:'.length + 12)}`]);
+    if (exists)
+      expect(notices(o), describeResult(o)).toEqual([
+        `ocifix: added 1 annotation lost in buildx ${v.slice(1)}'s multi-node merge: index ${index.digest.slice(0, 'sha256:'.length + 12)}`,
+      ]);
     else expect(notices(o), describeResult(o)).toEqual([]);
     const platforms = (index.body.manifests ?? []).map((d) => `${d.platform?.os}/${d.platform?.architecture}`);
     expect(platforms).toEqual(expect.arrayContaining(['linux/amd64', 'linux/arm64']));
     record({
-      pitfall, version: v, exists,
+      pitfall,
+      version: v,
+      exists,
       raw: exists ? 'pushed index lacks the annotation' : 'pushed index carries the annotation',
       ocifix: exists ? 'adds it after the push (imagetools create), reads it back' : 'unchanged build; reads the annotation back',
     });

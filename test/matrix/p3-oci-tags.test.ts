@@ -80,7 +80,10 @@ describe.each(matrixVersions())('pitfall 3 (type=oci, two tags), buildx %s', (v)
     record({ pitfall, version: v, exists: true, raw, ocifix: '1 entry, ref.name "v1"; skopeo and crane read it' });
   });
 
-  for (const [builder, label] of [['single', 'new'], ['single-old', 'old']] as const) {
+  for (const [builder, label] of [
+    ['single', 'new'],
+    ['single-old', 'old'],
+  ] as const) {
     it(`tarball from BuildKit ${label}: one entry per tag; ocifix: one entry named v1`, async () => {
       const bk = label === 'new' ? m.buildkitVersion : m.buildkitOldVersion;
       const pitfall = `3 type=oci tarball, 2 tags, BuildKit ${bk}`;
@@ -99,7 +102,13 @@ describe.each(matrixVersions())('pitfall 3 (type=oci, two tags), buildx %s', (v)
       ok(o);
       expect(notices(o), describeResult(o)).toEqual([normalized(dest, 2)]);
       await expectNormalized(await extractTar(dest), v);
-      record({ pitfall, version: v, exists: true, raw: `${shape(rawIdx)}; skopeo/crane refuse it`, ocifix: '1 entry, ref.name "v1"; skopeo and crane read it' });
+      record({
+        pitfall,
+        version: v,
+        exists: true,
+        raw: `${shape(rawIdx)}; skopeo/crane refuse it`,
+        ocifix: '1 entry, ref.name "v1"; skopeo and crane read it',
+      });
     });
   }
 });

@@ -26,14 +26,26 @@ describe.each(matrixVersions())('pitfall 5 (docker driver + containerd store, --
     const dd = ctdDriver();
     const r = await rawBuild(v, [...dd.builder, ...PLATFORMS, '--push', '-t', ref(rawRepo), fixture('scratch')], { globals: dd.globals });
     ok(r);
-    capture(v, 'p5-docker-driver-push.pushing-lines.txt', `${r.stderr.split('\n').filter((l) => /pushing|exporting manifest list/.test(l)).map((l) => l.replace(/^#\d+ /, '').replace(/ [\d.]+s( done)?$/, '')).join('\n')}\n`);
+    capture(
+      v,
+      'p5-docker-driver-push.pushing-lines.txt',
+      `${r.stderr
+        .split('\n')
+        .filter((l) => /pushing|exporting manifest list/.test(l))
+        .map((l) => l.replace(/^#\d+ /, '').replace(/ [\d.]+s( done)?$/, ''))
+        .join('\n')}\n`,
+    );
     expect(/pushing .* with docker/.test(r.stderr), describeResult(r)).toBe(twice);
     const rawTag = await getManifest(rawRepo, 'v1');
     expect(rawTag.mediaType).toBe('application/vnd.oci.image.index.v1+json');
 
     const repo = uniqueRepo(`mx5-fix-${v}`);
     const meta = join(workDir('mx5'), 'metadata.json');
-    const o = await ocifixBuild(v, [...dd.builder, ...PLATFORMS, '--push', '-t', ref(repo), '-t', ref(repo, 'latest'), '--metadata-file', meta, fixture('scratch')], { globals: dd.globals });
+    const o = await ocifixBuild(
+      v,
+      [...dd.builder, ...PLATFORMS, '--push', '-t', ref(repo), '-t', ref(repo, 'latest'), '--metadata-file', meta, fixture('scratch')],
+      { globals: dd.globals },
+    );
     ok(o);
     // the outcome: both tags on the index buildx reports as pushed (the user's --metadata-file, which
     // the tag check reads); the check is silent, as no tag had to be re-pointed on Engine 29
@@ -44,7 +56,9 @@ describe.each(matrixVersions())('pitfall 5 (docker driver + containerd store, --
     expect((await getManifest(repo, 'latest')).digest).toBe(index.digest);
     expect(notices(o), describeResult(o)).toEqual([]);
     record({
-      pitfall, version: v, exists: twice,
+      pitfall,
+      version: v,
+      exists: twice,
       raw: `${twice ? 'pushes twice (BuildKit, then "with docker")' : 'pushes once'}; tag on the index (Engine ${m.ctdVersion.split('-')[0]})`,
       ocifix: 'both tags on the pushed index (--metadata-file digest); no re-point, no notice',
     });

@@ -5,7 +5,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeResult, getManifest, fixture, ref, requireStack, uniqueRepo } from '../e2e/helpers/stack.js';
 import { before, begin, matrixVersions, notices, ocifixBuild, ok, rawBuild, record } from './helpers.js';
 
-const args = (name: string) => ['--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '--annotation', 'index,manifest:org.example.both=p6', '--push', '-t', name, fixture('scratch')];
+const args = (name: string) => [
+  '--builder',
+  'single',
+  '--platform',
+  'linux/amd64,linux/arm64',
+  '--annotation',
+  'index,manifest:org.example.both=p6',
+  '--push',
+  '-t',
+  name,
+  fixture('scratch'),
+];
 
 async function annotations(repo: string) {
   const index = await getManifest(repo, 'v1');
@@ -38,13 +49,17 @@ describe.each(matrixVersions())('fix 6 (multi-type annotation prefix), buildx %s
     const repo = uniqueRepo(`mx6-fix-${v}`);
     const o = await ocifixBuild(v, args(ref(repo)));
     ok(o);
-    expect(notices(o), describeResult(o)).toEqual(exists ? [`ocifix: split --annotation index,manifest:org.example.both=p6 into one flag per type (buildx ${v.slice(1)} predates 0.16)`] : []);
+    expect(notices(o), describeResult(o)).toEqual(
+      exists ? [`ocifix: split --annotation index,manifest:org.example.both=p6 into one flag per type (buildx ${v.slice(1)} predates 0.16)`] : [],
+    );
     const fixed = await annotations(repo);
     expect(fixed.index['org.example.both']).toBe('p6');
     expect(fixed.manifest['org.example.both']).toBe('p6');
     expect(fixed.manifest['index,manifest:org.example.both']).toBeUndefined();
     record({
-      pitfall, version: v, exists,
+      pitfall,
+      version: v,
+      exists,
       raw: exists ? 'manifest key "index,manifest:org.example.both"; index unannotated' : 'index and manifests annotated',
       ocifix: exists ? 'one flag per type: index and manifests annotated' : 'unchanged (no rewrite)',
     });

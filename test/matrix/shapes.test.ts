@@ -19,7 +19,10 @@ describe.each(matrixVersions())('what ocifix reads back, buildx %s', (v) => {
     const pitfall = '0 metadata-file keys (single-node push | multi-node push)';
     begin(pitfall, v);
     const keys: string[] = [];
-    for (const [builder, platforms] of [['single', 'linux/amd64'], ['multi', 'linux/amd64,linux/arm64']] as const) {
+    for (const [builder, platforms] of [
+      ['single', 'linux/amd64'],
+      ['multi', 'linux/amd64,linux/arm64'],
+    ] as const) {
       const repo = uniqueRepo(`mxs-${builder}-${v}`);
       const meta = join(workDir('mxs'), 'metadata.json');
       const r = await rawBuild(v, ['--builder', builder, '--platform', platforms, '--push', '-t', ref(repo), '--metadata-file', meta, fixture('scratch')]);
@@ -39,7 +42,10 @@ describe.each(matrixVersions())('what ocifix reads back, buildx %s', (v) => {
     capture(v, 'buildx-inspect-multi.txt', insp.stdout);
     const b = parseBuildxInspect(insp.stdout);
     expect(b?.driver).toBe('remote');
-    expect(b?.nodes.map((n) => [n.name, n.configured])).toEqual([['multi-amd64', ['linux/amd64']], ['multi-arm64', ['linux/arm64']]]);
+    expect(b?.nodes.map((n) => [n.name, n.configured])).toEqual([
+      ['multi-amd64', ['linux/amd64']],
+      ['multi-arm64', ['linux/arm64']],
+    ]);
     record({ pitfall, version: v, exists: false, raw: keys.join(' | '), ocifix: 'reads containerimage.digest; version and inspect parsed' });
   });
 });

@@ -11,7 +11,18 @@ const SRC = resolve(__dirname, '../../src');
 /** Pure per the README: whole folders, minus the files listed as doing I/O. */
 const PURE_DIRS = ['buildflags', 'build', 'bake', 'oci', 'hooks'];
 const IO_IN_PURE_DIRS = ['build/run.ts', 'build/execute.ts', 'build/post-step-ops.ts', 'build/alias-mode.ts', 'bake/run.ts'];
-const PURE_FILES = ['errors.ts', 'concurrency.ts', 'metadata.ts', 'registry/planners.ts', 'registry/manifest.ts', 'registry/reference.ts', 'os/host.ts', 'doctor/assess.ts', 'dockerconfig/edit.ts', 'complete/words.ts'];
+const PURE_FILES = [
+  'errors.ts',
+  'concurrency.ts',
+  'metadata.ts',
+  'registry/planners.ts',
+  'registry/manifest.ts',
+  'registry/reference.ts',
+  'os/host.ts',
+  'doctor/assess.ts',
+  'dockerconfig/edit.ts',
+  'complete/words.ts',
+];
 
 const IO_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|os|http|https|tls|dgram|worker_threads)$|^execa$/;
 const IO_GLOBALS = /\bprocess\.(env|stdout|stderr|stdin|cwd|exit|kill|on)\b/;

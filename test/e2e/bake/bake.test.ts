@@ -8,7 +8,20 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  crane, describeResult, docker, fixture, getManifest, readLayoutIndex, requireStack, run, skopeo, uniqueRepo, workDir, type BuildxVersion, type RunResult, type Stack,
+  crane,
+  describeResult,
+  docker,
+  fixture,
+  getManifest,
+  readLayoutIndex,
+  requireStack,
+  run,
+  skopeo,
+  uniqueRepo,
+  workDir,
+  type BuildxVersion,
+  type RunResult,
+  type Stack,
 } from '../helpers/stack.js';
 import { buildEnv, notices, pluginConfig, recordingConfig } from '../build/helpers.js';
 
@@ -38,10 +51,20 @@ function bakeDir(name: string, file = 'docker-bake.hcl'): Bake {
   return { dir, repo, vars: { REGISTRY: s.registry, REPO: repo, TAG: 'v1' } };
 }
 
-function ocifixBake(b: Bake, args: readonly string[], opts: { version?: BuildxVersion; config?: string; env?: Record<string, string | undefined>; word?: string[] } = {}): Promise<RunResult> {
+function ocifixBake(
+  b: Bake,
+  args: readonly string[],
+  opts: { version?: BuildxVersion; config?: string; env?: Record<string, string | undefined>; word?: string[] } = {},
+): Promise<RunResult> {
   return run('docker', [...(opts.word ?? ['ocifix', 'bake']), ...args], {
     cwd: b.dir,
-    env: { ...buildEnv({ ...(opts.version ? { version: opts.version } : {}) }), ...(opts.config ? { DOCKER_CONFIG: opts.config } : {}), DOCKER_HOST: undefined, ...b.vars, ...opts.env },
+    env: {
+      ...buildEnv({ ...(opts.version ? { version: opts.version } : {}) }),
+      ...(opts.config ? { DOCKER_CONFIG: opts.config } : {}),
+      DOCKER_HOST: undefined,
+      ...b.vars,
+      ...opts.env,
+    },
   });
 }
 
@@ -87,7 +110,12 @@ async function expectThreeTargetsFixed(b: Bake, r: RunResult, version: BuildxVer
   expect(v1.body.manifests?.length, version).toBeGreaterThanOrEqual(2);
   expect(v1.body.annotations?.['org.example.pushed'], `${version}: ${JSON.stringify(v1.body)}`).toBe('yes');
   expect(meta['pushed']!['containerimage.digest']).toBe(v1.digest);
-  if (version === 'v0.15.1') expect(notices(r)).toContainEqual(expect.stringMatching(/^ocifix: target "pushed": added 1 annotation lost in buildx 0\.15\.1's multi-node merge: index sha256:[a-f0-9]{12} \(also in meta\.json\)$/));
+  if (version === 'v0.15.1')
+    expect(notices(r)).toContainEqual(
+      expect.stringMatching(
+        /^ocifix: target "pushed": added 1 annotation lost in buildx 0\.15\.1's multi-node merge: index sha256:[a-f0-9]{12} \(also in meta\.json\)$/,
+      ),
+    );
 }
 
 describe.each(['v0.36.1', 'v0.15.1'] as const)('docker ocifix bake, buildx %s', (version) => {
@@ -97,7 +125,9 @@ describe.each(['v0.36.1', 'v0.15.1'] as const)('docker ocifix bake, buildx %s', 
     await expectThreeTargetsFixed(b, r, version, { annotatedLayout: true });
     expect(notices(r)).toContain('ocifix: target "layout": added --set layout.args.BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index');
     // the command line's --set reached the build
-    const cfg = await run('docker', ['buildx', 'imagetools', 'inspect', `${s.registry}/${b.repo}/pushed:v1`, '--format', '{{json .Image}}'], { env: buildEnv({ version: 'v0.36.1' }) });
+    const cfg = await run('docker', ['buildx', 'imagetools', 'inspect', `${s.registry}/${b.repo}/pushed:v1`, '--format', '{{json .Image}}'], {
+      env: buildEnv({ version: 'v0.36.1' }),
+    });
     expect(cfg.stdout).toMatch(/"org\.example\.cli": ?"1"/);
   });
 
@@ -117,10 +147,16 @@ describe.each(['v0.36.1', 'v0.15.1'] as const)('docker ocifix bake, buildx %s', 
 describe('docker ocifix bake: what it leaves alone, what it refuses', () => {
   it('raw buildx fails on the same file (the pitfalls are real)', async () => {
     const b = bakeDir('raw');
-    const r = await run('docker', ['buildx', 'bake', '--builder', 'multi', 'app-plain'], { cwd: b.dir, env: { ...buildEnv(), DOCKER_HOST: undefined, ...b.vars } });
+    const r = await run('docker', ['buildx', 'bake', '--builder', 'multi', 'app-plain'], {
+      cwd: b.dir,
+      env: { ...buildEnv(), DOCKER_HOST: undefined, ...b.vars },
+    });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('docker exporter does not currently support exporting manifest lists');
-    const one = await run('docker', ['buildx', 'bake', '--builder', 'single', 'layout'], { cwd: b.dir, env: { ...buildEnv(), DOCKER_HOST: undefined, ...b.vars } });
+    const one = await run('docker', ['buildx', 'bake', '--builder', 'single', 'layout'], {
+      cwd: b.dir,
+      env: { ...buildEnv(), DOCKER_HOST: undefined, ...b.vars },
+    });
     expect(one.exitCode).not.toBe(0);
     expect(one.stderr).toContain('index annotations not supported for single platform export');
   });
@@ -163,16 +199,27 @@ describe('docker ocifix bake: what it leaves alone, what it refuses', () => {
     const rec = recordingConfig();
     const r = await ocifixBake(b, ['--builder', 'multi', '--set', 'layout.platform=linux/amd64,linux/arm64', 'layout'], { config: rec.dir });
     expect(r.exitCode, describeResult(r)).toBe(1);
-    expect(r.stderr).toMatch(/^docker ocifix: target "layout": builder "multi" would build linux\/amd64 on multi-amd64, linux\/arm64 on multi-arm64, and buildx cannot write --output type=oci/m);
+    expect(r.stderr).toMatch(
+      /^docker ocifix: target "layout": builder "multi" would build linux\/amd64 on multi-amd64, linux\/arm64 on multi-arm64, and buildx cannot write --output type=oci/m,
+    );
     expect(existsSync(join(b.dir, 'out', 'layout'))).toBe(false);
-    expect(rec.calls().filter((c) => c[1] === 'bake').map((c) => c.at(-1))).toEqual(['--print']);
+    expect(
+      rec
+        .calls()
+        .filter((c) => c[1] === 'bake')
+        .map((c) => c.at(-1)),
+    ).toEqual(['--print']);
   });
 
   it('--ocifix-explain=json: per target the request, the overrides and the steps; nothing runs', async () => {
     const b = bakeDir('explain');
     const r = await ocifixBake(b, ['--builder', 'multi', '--ocifix-explain=json']);
     expect(r.exitCode, describeResult(r)).toBe(0);
-    const plan = JSON.parse(r.stdout) as { mode: string; targets: Array<{ name: string; fixes: string[]; overrides: string[]; request: { platforms: string[] } }>; postSteps: Array<{ kind: string; target?: string }> };
+    const plan = JSON.parse(r.stdout) as {
+      mode: string;
+      targets: Array<{ name: string; fixes: string[]; overrides: string[]; request: { platforms: string[] } }>;
+      postSteps: Array<{ kind: string; target?: string }>;
+    };
     expect(plan.mode).toBe('overrides');
     expect(plan.targets.map((t) => [t.name, t.fixes])).toEqual([
       ['app-plain', ['load-multi-platform']],
@@ -189,7 +236,9 @@ describe('docker ocifix bake: what it leaves alone, what it refuses', () => {
   it('--ocifix-load=split: every platform of every loading target in one more bake, each under its own tag', async () => {
     const b = bakeDir('split');
     const rec = recordingConfig();
-    const r = await ocifixBake(b, ['--builder', 'single', '--ocifix-load=split', '--set', 'app-plain.tags=' + `${b.repo}-split:dev`, 'app-plain'], { config: rec.dir });
+    const r = await ocifixBake(b, ['--builder', 'single', '--ocifix-load=split', '--set', 'app-plain.tags=' + `${b.repo}-split:dev`, 'app-plain'], {
+      config: rec.dir,
+    });
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect(notices(r)).toEqual(['ocifix: target "app-plain": the classic store cannot --load 2 platforms: one TAG-os-arch each (--ocifix-load=split)']);
     expect(await imagePlatform(`${b.repo}-split:dev-linux-amd64`)).toBe('linux/amd64');
@@ -203,7 +252,11 @@ describe('docker ocifix bake: what it leaves alone, what it refuses', () => {
   it('a definition on stdin (-f -) is read once, for the --print and the bake', async () => {
     const b = bakeDir('stdin');
     const hcl = readFileSync(join(b.dir, 'docker-bake.hcl'), 'utf8');
-    const r = await run('docker', ['ocifix', 'bake', '-f', '-', '--builder', 'single', 'layout'], { cwd: b.dir, input: hcl, env: { ...buildEnv(), DOCKER_HOST: undefined, ...b.vars } });
+    const r = await run('docker', ['ocifix', 'bake', '-f', '-', '--builder', 'single', 'layout'], {
+      cwd: b.dir,
+      input: hcl,
+      env: { ...buildEnv(), DOCKER_HOST: undefined, ...b.vars },
+    });
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect((await readLayoutIndex(join(b.dir, 'out', 'layout'))).manifests).toHaveLength(1);
     const sk = await skopeo(['inspect', '--raw', `oci:${join(b.dir, 'out', 'layout')}`]);

@@ -63,7 +63,10 @@ describe('linux-arm64 binary under qemu-user', () => {
       OCIFIX_RECORD: record,
     });
     expect(r.exitCode, describeResult(r)).toBe(17);
-    const [rec] = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; args: string[] });
+    const [rec] = readFileSync(record, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; args: string[] });
     expect(rec).toMatchObject({ event: 'run', args: ['--config', config, 'buildx', 'imagetools', 'inspect', '--raw', 'a b', '__exit=17'] });
   });
 

@@ -38,7 +38,10 @@ beforeAll(async () => {
   aliased = configCopy('alias-on');
   const s = await run('docker', ['ocifix', 'setup', '--alias'], { env: envFor(aliased) });
   expect(s.exitCode, describeResult(s)).toBe(0);
-  expect(JSON.parse(readFileSync(join(aliased, 'config.json'), 'utf8'))).toMatchObject({ aliases: { builder: 'ocifix' }, currentContext: stack().dockerContext });
+  expect(JSON.parse(readFileSync(join(aliased, 'config.json'), 'utf8'))).toMatchObject({
+    aliases: { builder: 'ocifix' },
+    currentContext: stack().dockerContext,
+  });
   // the premise: a non-docker builder is the one `docker buildx build` would use
   const ls = await run('docker', ['buildx', 'inspect'], { env: envFor(aliased) });
   expect(ls.stdout).toMatch(/^Name: +single$/m);

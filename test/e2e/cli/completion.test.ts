@@ -28,7 +28,9 @@ describe('docker __complete ocifix … (cobra protocol, docker >= 23)', () => {
     for (const own of ['build', 'bake', 'normalize', 'annotate', 'retag', 'verify', 'setup', 'doctor', 'version']) expect(values).toContain(own);
     const theirs = lines((await complete(['buildx', ''])).stdout).slice(0, -1);
     for (const l of theirs.filter((l) => !/^(build|bake|version)\t/.test(l))) expect(out).toContain(l);
-    expect(out.filter((l) => l.startsWith('build\t'))).toEqual([expect.stringMatching(/^build\tRun docker buildx build with the multi-platform pitfalls fixed/)]);
+    expect(out.filter((l) => l.startsWith('build\t'))).toEqual([
+      expect.stringMatching(/^build\tRun docker buildx build with the multi-platform pitfalls fixed/),
+    ]);
     expect(out.filter((l) => l.startsWith('bake\t'))).toEqual([expect.stringMatching(/^bake\tRun docker buildx bake with the multi-platform pitfalls fixed/)]);
     for (const l of out.slice(0, -1)) expect(l, l).toMatch(/^[a-z-]+\t\S/);
   });
@@ -41,7 +43,10 @@ describe('docker __complete ocifix … (cobra protocol, docker >= 23)', () => {
       const o = lines(ours.stdout);
       const t = lines(theirs.stdout);
       const added = o.filter((l) => l.startsWith('--ocifix-'));
-      expect(o.filter((l) => !l.startsWith('--ocifix-')), word).toEqual(t);
+      expect(
+        o.filter((l) => !l.startsWith('--ocifix-')),
+        word,
+      ).toEqual(t);
       expect(added.length > 0, word).toBe(word === '--' || word === '-');
     }
     const exact = await complete(['ocifix', 'build', '--pl']);
@@ -74,7 +79,14 @@ describe('docker __complete ocifix … (cobra protocol, docker >= 23)', () => {
 
   it('ocifix’s own commands complete their flags', async () => {
     const setup = lines((await complete(['ocifix', 'setup', '--'])).stdout);
-    expect(setup).toEqual(expect.arrayContaining([expect.stringMatching(/^--alias\t/), '--no-alias\tUndo --alias', expect.stringMatching(/^--dry-run\t/), expect.stringMatching(/^--force\t/)]));
+    expect(setup).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^--alias\t/),
+        '--no-alias\tUndo --alias',
+        expect.stringMatching(/^--dry-run\t/),
+        expect.stringMatching(/^--force\t/),
+      ]),
+    );
     expect(setup[setup.length - 1]).toBe(':4');
     expect(lines((await complete(['ocifix', 'doctor', '--j'])).stdout)).toEqual(['--json\tPrint the facts and findings as JSON', ':4']);
     expect(lines((await complete(['ocifix', 'normalize', '--mo'])).stdout)[0]).toMatch(/^--mode\t/);
@@ -93,10 +105,27 @@ describe('TAB in a real bash with docker’s completion script (tmux)', () => {
     expect(gen.exitCode, describeResult(gen)).toBe(0);
     writeFileSync(script, gen.stdout);
     mkdirSync(join(dir, 'home'));
-    const started = await tmux('new-session', '-d', '-s', 'c', '-x', '220', '-y', '60', '-e', `DOCKER_CONFIG=${env['DOCKER_CONFIG']}`, '-e', `HOME=${join(dir, 'home')}`, 'bash', '--norc', '--noprofile');
+    const started = await tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'c',
+      '-x',
+      '220',
+      '-y',
+      '60',
+      '-e',
+      `DOCKER_CONFIG=${env['DOCKER_CONFIG']}`,
+      '-e',
+      `HOME=${join(dir, 'home')}`,
+      'bash',
+      '--norc',
+      '--noprofile',
+    );
     expect(started.exitCode, describeResult(started)).toBe(0);
     await tmux('send-keys', '-t', 'c', `source /usr/share/bash-completion/bash_completion; source ${script}; PS1='$ '; clear; echo completion-loaded`, 'Enter');
-    for (let i = 0; i < 80 && !/^completion-loaded$/m.test((await tmux('capture-pane', '-p', '-t', 'c')).stdout); i++) await new Promise((r) => setTimeout(r, 250));
+    for (let i = 0; i < 80 && !/^completion-loaded$/m.test((await tmux('capture-pane', '-p', '-t', 'c')).stdout); i++)
+      await new Promise((r) => setTimeout(r, 250));
   });
   afterAll(async () => {
     await tmux('kill-server');

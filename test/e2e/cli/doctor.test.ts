@@ -19,7 +19,11 @@ describe('docker ocifix doctor', () => {
     expect(rep.facts.docker.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(rep.facts.buildx).toMatchObject({ version: '0.36.1', path: expect.stringMatching(/cli-plugins\/docker-buildx$/) });
     expect(rep.facts.context).toBe(stack().dockerContext);
-    expect(rep.facts.builder.facts).toMatchObject({ name: 'single', driver: 'remote', nodes: [{ buildkit: 'v0.32.2', platforms: expect.arrayContaining(['linux/amd64']) }] });
+    expect(rep.facts.builder.facts).toMatchObject({
+      name: 'single',
+      driver: 'remote',
+      nodes: [{ buildkit: 'v0.32.2', platforms: expect.arrayContaining(['linux/amd64']) }],
+    });
     expect(rep.facts.daemon).toMatchObject({ containerdStore: false, platform: 'linux/amd64' });
     expect(applies(rep)).toMatchObject({ 'load-multi-platform': 'yes', 'multi-node-index-annotations': 'no', 'oci-layout-several-tags': 'yes' });
     expect(rep.warnings).toEqual([]);

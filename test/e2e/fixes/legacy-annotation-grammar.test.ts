@@ -35,9 +35,22 @@ describe('annotation grammar: buildx judges a key holding ":"', () => {
 describe('legacy-annotation-grammar: index,manifest:k=v on buildx v0.15.1 through ocifix', () => {
   it('the same inputs as the repro: both the index and the manifest carry org.example.both', async () => {
     const dest = join(workDir('legacy-fix'), 'layout');
-    const r = await ocifixBuild(['--builder', 'single', '--annotation', 'index,manifest:org.example.both=yes', '--build-arg', 'BUILDKIT_MULTI_PLATFORM=1', '-o', `type=oci,dest=${dest},tar=false`, fixture('scratch')], {
-      version: 'v0.15.1',
-    });
+    const r = await ocifixBuild(
+      [
+        '--builder',
+        'single',
+        '--annotation',
+        'index,manifest:org.example.both=yes',
+        '--build-arg',
+        'BUILDKIT_MULTI_PLATFORM=1',
+        '-o',
+        `type=oci,dest=${dest},tar=false`,
+        fixture('scratch'),
+      ],
+      {
+        version: 'v0.15.1',
+      },
+    );
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect(notices(r)).toEqual(['ocifix: split --annotation index,manifest:org.example.both=yes into one flag per type (buildx 0.15.1 predates 0.16)']);
     const index = readLayoutJson(dest, (await readLayoutIndex(dest)).manifests[0]!.digest);

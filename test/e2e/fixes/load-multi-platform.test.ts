@@ -67,6 +67,8 @@ describe('fix 4: --load of two platforms without the containerd image store', ()
   it('the docker driver on the classic store: refused before running, with the reason', async () => {
     const r = await ocifixBuild(['--builder', 'dockerd', ...PLATFORMS, '--load', '-t', 'ocifix-f4:dd', fixture('scratch')]);
     expect(r.exitCode, describeResult(r)).toBe(1);
-    expect(r.stderr).toContain('docker ocifix: the docker driver of builder "dockerd" runs on a daemon without the containerd image store, which cannot build several platforms');
+    expect(r.stderr).toContain(
+      'docker ocifix: the docker driver of builder "dockerd" runs on a daemon without the containerd image store, which cannot build several platforms',
+    );
   });
 });

@@ -13,8 +13,15 @@ const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 function multiNodeArgs(annotations: string[], names: string[], extra: string[] = []): string[] {
   return [
-    '--builder', 'multi', '--platform', 'linux/amd64,linux/arm64', ...annotations.flatMap((a) => ['--annotation', a]),
-    '--push', ...names.flatMap((t) => ['-t', t]), ...extra, fixture('scratch'),
+    '--builder',
+    'multi',
+    '--platform',
+    'linux/amd64,linux/arm64',
+    ...annotations.flatMap((a) => ['--annotation', a]),
+    '--push',
+    ...names.flatMap((t) => ['-t', t]),
+    ...extra,
+    fixture('scratch'),
   ];
 }
 
@@ -34,9 +41,15 @@ describe('fix 2: index annotations through a multi-node merge', () => {
 
   it('buildx v0.15.1: the annotation is added after the push; every tag on the annotated index', async () => {
     const meta = join(workDir('f2-meta'), 'metadata.json');
-    const { repo, r } = await multiNodePush('v0.15.1', ['index:org.example.ocifix=repro2', 'manifest-descriptor[linux/arm64]:org.example.arm=yes'], ['--metadata-file', meta]);
+    const { repo, r } = await multiNodePush(
+      'v0.15.1',
+      ['index:org.example.ocifix=repro2', 'manifest-descriptor[linux/arm64]:org.example.arm=yes'],
+      ['--metadata-file', meta],
+    );
     // one line, after the push: what was added, and that the metadata file follows
-    expect(notices(r)).toEqual([expect.stringMatching(/^ocifix: added 2 annotations lost in buildx 0\.15\.1's multi-node merge: index sha256:[a-f0-9]{12} \(also in .*metadata\.json\)$/)]);
+    expect(notices(r)).toEqual([
+      expect.stringMatching(/^ocifix: added 2 annotations lost in buildx 0\.15\.1's multi-node merge: index sha256:[a-f0-9]{12} \(also in .*metadata\.json\)$/),
+    ]);
     const index = await getManifest(repo, 'v1');
     expect(index.mediaType).toBe(OCI_INDEX);
     expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'repro2' });
@@ -87,7 +100,10 @@ describe('fix 2: index annotations through a multi-node merge', () => {
     expect(index.body.annotations).toEqual({ 'org.example.ocifix': 'repro2' });
     expect((await getManifest(repo, 'latest')).digest).toBe(index.digest);
     // it did read both tags back, and wrote nothing
-    const inspected = w.calls().filter((c) => c[1] === 'imagetools' && c[2] === 'inspect').map((c) => c.find((a) => a.startsWith(stack().registry)));
+    const inspected = w
+      .calls()
+      .filter((c) => c[1] === 'imagetools' && c[2] === 'inspect')
+      .map((c) => c.find((a) => a.startsWith(stack().registry)));
     expect(inspected).toEqual(expect.arrayContaining([ref(repo), ref(repo, 'latest')]));
     expect(w.calls().filter((c) => c.includes('create'))).toEqual([]);
   });

@@ -4,9 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  crane, describeResult, extractTar, fixture, getManifest, readLayoutIndex, ref, requireStack, skopeo, uniqueRepo, workDir,
-} from '../helpers/stack.js';
+import { crane, describeResult, extractTar, fixture, getManifest, readLayoutIndex, ref, requireStack, skopeo, uniqueRepo, workDir } from '../helpers/stack.js';
 import { notices, ocifixBuild } from '../build/helpers.js';
 
 const TAGS = ['-t', 'ocifix-repro3:v1', '-t', 'ocifix-repro3:latest'];
@@ -21,7 +19,18 @@ describe('fix 3: type=oci with two tags', () => {
     const dir = workDir('f3-dir');
     const dest = join(dir, 'layout');
     const meta = join(dir, 'metadata.json');
-    const r = await ocifixBuild(['--builder', 'single', '--platform', 'linux/amd64,linux/arm64', ...TAGS, '--metadata-file', meta, '-o', `type=oci,dest=${dest},tar=false`, fixture('scratch')]);
+    const r = await ocifixBuild([
+      '--builder',
+      'single',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      ...TAGS,
+      '--metadata-file',
+      meta,
+      '-o',
+      `type=oci,dest=${dest},tar=false`,
+      fixture('scratch'),
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect(notices(r)).toEqual([`ocifix: normalized ${dest} for crane and skopeo: 2 index.json entries → 1 (docker.io/library/ocifix-repro3:v1)`]);
     const idx = await readLayoutIndex(dest);
@@ -49,7 +58,17 @@ describe('fix 3: type=oci with two tags', () => {
 
   it('tarball, keeping the second tag: one entry; skopeo reads oci-archive:, crane pushes it', async () => {
     const dest = join(workDir('f3-tar'), 'out.tar');
-    const r = await ocifixBuild(['--builder', 'single', '--platform', 'linux/amd64,linux/arm64', ...TAGS, '--ocifix-keep-tag=latest', '-o', `type=oci,dest=${dest}`, fixture('scratch')]);
+    const r = await ocifixBuild([
+      '--builder',
+      'single',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      ...TAGS,
+      '--ocifix-keep-tag=latest',
+      '-o',
+      `type=oci,dest=${dest}`,
+      fixture('scratch'),
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     const idx = await readLayoutIndex(dest);
     expect(idx.manifests).toHaveLength(1);
@@ -66,7 +85,10 @@ describe('fix 3: type=oci with two tags', () => {
 
   it('buildx v0.15.1 directory layout (comma-joined ref name, no oci-layout file) is normalized too', async () => {
     const dest = join(workDir('f3-v015'), 'layout');
-    const r = await ocifixBuild(['--builder', 'single', '--platform', 'linux/amd64,linux/arm64', ...TAGS, '-o', `type=oci,dest=${dest},tar=false`, fixture('scratch')], { version: 'v0.15.1' });
+    const r = await ocifixBuild(
+      ['--builder', 'single', '--platform', 'linux/amd64,linux/arm64', ...TAGS, '-o', `type=oci,dest=${dest},tar=false`, fixture('scratch')],
+      { version: 'v0.15.1' },
+    );
     expect(r.exitCode, describeResult(r)).toBe(0);
     const idx = await readLayoutIndex(dest);
     expect(idx.manifests).toHaveLength(1);

@@ -25,7 +25,18 @@ describe('fix 5: tags on the pushed digest', () => {
     // crane: resolve the arm64 child of :latest and copy it over :latest (what #2959 leaves behind)
     const hook = `child=$(${s.crane} manifest --insecure ${latest} | python3 -c 'import json,sys; print([m["digest"] for m in json.load(sys.stdin)["manifests"] if m.get("platform",{}).get("architecture")=="arm64"][0])'); ${s.crane} copy --insecure ${ref(repo).replace(/:v1$/, '')}@$child ${latest}`;
     const w = dockerWrapper(hook);
-    const r = await ocifixBuildVia(w, ['--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '--push', '-t', ref(repo), '-t', latest, fixture('scratch')]);
+    const r = await ocifixBuildVia(w, [
+      '--builder',
+      'single',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--push',
+      '-t',
+      ref(repo),
+      '-t',
+      latest,
+      fixture('scratch'),
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     const index = await getManifest(repo, 'v1');
     expect(index.mediaType).toBe(OCI_INDEX);
@@ -35,14 +46,28 @@ describe('fix 5: tags on the pushed digest', () => {
     expect(after.digest).toBe(index.digest);
     expect(after.mediaType).toBe(OCI_INDEX);
     // ocifix only read and re-pointed through docker: no other build
-    expect(w.calls().every((c) => c[0] === 'buildx' && c[1] === 'imagetools'), JSON.stringify(w.calls())).toBe(true);
+    expect(
+      w.calls().every((c) => c[0] === 'buildx' && c[1] === 'imagetools'),
+      JSON.stringify(w.calls()),
+    ).toBe(true);
   });
 
   it("the user's --metadata-file is still written and used; tags already right are left alone", async () => {
     const repo = uniqueRepo('f5-meta');
     const meta = join(workDir('f5-meta'), 'm.json');
     const w = dockerWrapper();
-    const r = await ocifixBuildVia(w, ['--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '--push', '-t', ref(repo), '--metadata-file', meta, fixture('scratch')]);
+    const r = await ocifixBuildVia(w, [
+      '--builder',
+      'single',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--push',
+      '-t',
+      ref(repo),
+      '--metadata-file',
+      meta,
+      fixture('scratch'),
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     // all was right: nothing to say
     expect(notices(r)).toEqual([]);
@@ -96,7 +121,25 @@ describe('fix 5: tags on the pushed digest', () => {
     const dir = workDir('f5-killed');
     writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY --from=busybox busybox /bin/busybox\nARG MARK\nRUN ["/bin/busybox", "sleep", "60"]\n');
     const mark = `ocifix-killed-${process.pid}-${Date.now()}`;
-    const child = execa('docker', ['ocifix', 'build', '--builder', 'single', '--no-cache', '--build-arg', `MARK=${mark}`, '--build-context', `busybox=${s.busyboxDir}`, '--push', '-t', ref(uniqueRepo('f5-killed')), dir], { env: buildEnv(), reject: false, all: true });
+    const child = execa(
+      'docker',
+      [
+        'ocifix',
+        'build',
+        '--builder',
+        'single',
+        '--no-cache',
+        '--build-arg',
+        `MARK=${mark}`,
+        '--build-context',
+        `busybox=${s.busyboxDir}`,
+        '--push',
+        '-t',
+        ref(uniqueRepo('f5-killed')),
+        dir,
+      ],
+      { env: buildEnv(), reject: false, all: true },
+    );
     let buildxPid: number | undefined;
     for (let i = 0; i < 200 && buildxPid === undefined; i++) {
       await new Promise((done) => setTimeout(done, 100));

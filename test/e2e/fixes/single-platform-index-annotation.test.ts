@@ -41,7 +41,11 @@ describe('fix 1: index annotation on a single-platform build', () => {
 
     const sk = await skopeo(['inspect', '--raw', `oci-archive:${dest}`]);
     expect(sk.exitCode, describeResult(sk)).toBe(0);
-    const index = JSON.parse(sk.stdout) as { mediaType: string; annotations?: Record<string, string>; manifests: Array<{ platform?: { architecture: string } }> };
+    const index = JSON.parse(sk.stdout) as {
+      mediaType: string;
+      annotations?: Record<string, string>;
+      manifests: Array<{ platform?: { architecture: string } }>;
+    };
     expect(index.mediaType).toBe(OCI_INDEX);
     expect(index.annotations).toEqual({ 'org.example.ocifix': 'repro1' });
     expect(index.manifests.filter((m) => m.platform?.architecture === 'amd64')).toHaveLength(1);
@@ -93,8 +97,14 @@ describe('fix 1: index annotation on a single-platform build', () => {
   it('--ocifix-index-annotations=manifest-only: builds a single manifest without the index annotation', async () => {
     const dest = join(workDir('f1-manifest-only'), 'out.tar');
     const r = await ocifixBuild([
-      '--builder', 'single', '--ocifix-index-annotations=manifest-only', '--annotation', 'index,manifest:org.example.both=yes',
-      '-o', `type=oci,dest=${dest}`, fixture('scratch'),
+      '--builder',
+      'single',
+      '--ocifix-index-annotations=manifest-only',
+      '--annotation',
+      'index,manifest:org.example.both=yes',
+      '-o',
+      `type=oci,dest=${dest}`,
+      fixture('scratch'),
     ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect(notices(r)).toEqual(['ocifix: dropped --annotation index:org.example.both: one-manifest image (--ocifix-index-annotations=manifest-only)']);
@@ -107,20 +117,50 @@ describe('fix 1: index annotation on a single-platform build', () => {
 
   it('--ocifix-index-annotations=fail: refused before running, nothing written or pushed', async () => {
     const dest = join(workDir('f1-fail'), 'out.tar');
-    const r = await ocifixBuild(['--builder', 'single', '--ocifix-index-annotations=fail', '--annotation', ANNOTATION, '-o', `type=oci,dest=${dest}`, fixture('scratch')]);
+    const r = await ocifixBuild([
+      '--builder',
+      'single',
+      '--ocifix-index-annotations=fail',
+      '--annotation',
+      ANNOTATION,
+      '-o',
+      `type=oci,dest=${dest}`,
+      fixture('scratch'),
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(1);
     expect(r.stderr).toContain('docker ocifix: index annotations (--annotation index:org.example.ocifix) on a single-platform export');
     expect(r.stderr).not.toContain('#1 '); // buildx never ran
     expect(existsSync(dest)).toBe(false);
     const repo = uniqueRepo('f1-fail');
-    const p = await ocifixBuild(['--builder', 'single', '--ocifix-index-annotations=fail', '--annotation', ANNOTATION, '--provenance=false', '--push', '-t', ref(repo), fixture('scratch')]);
+    const p = await ocifixBuild([
+      '--builder',
+      'single',
+      '--ocifix-index-annotations=fail',
+      '--annotation',
+      ANNOTATION,
+      '--provenance=false',
+      '--push',
+      '-t',
+      ref(repo),
+      fixture('scratch'),
+    ]);
     expect(p.exitCode, describeResult(p)).toBe(1);
     expect(await listTags(repo)).toEqual([]);
   });
 
   it('docker driver on the classic image store: the index annotation is dropped with a notice, the image is loaded', async () => {
     const tag = `ocifix-f1-dockerd:${Date.now()}`;
-    const r = await ocifixBuild(['--builder', 'dockerd', '--annotation', ANNOTATION, '--annotation', 'manifest:org.example.m=1', '-t', tag, fixture('scratch')]);
+    const r = await ocifixBuild([
+      '--builder',
+      'dockerd',
+      '--annotation',
+      ANNOTATION,
+      '--annotation',
+      'manifest:org.example.m=1',
+      '-t',
+      tag,
+      fixture('scratch'),
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     // buildx fails here with "index annotations not supported for single platform export" (repro 1)
     expect(notices(r)).toEqual(['ocifix: dropped --annotation index:org.example.ocifix: the classic image store holds no image index']);

@@ -188,7 +188,11 @@ export function crane(args: readonly string[], opts: RunOptions = {}): Promise<R
 
 /** A registry-valid repository name unique to this test run, e.g. `ocifix-e2e/repro1-lx3k9a-1f2e`. */
 export function uniqueRepo(prefix = 'test'): string {
-  const p = prefix.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'test';
+  const p =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'test';
   return `ocifix-e2e/${p}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -40,7 +40,14 @@ const CASES: Case[] = [
   { name: 'v0.36.1 tar, 2 tags, --provenance=false', tags: 2, provenance: false, tar: true },
   { name: 'v0.36.1 tar, 3 tags, --provenance=false', tags: 3, provenance: false, tar: true },
   { name: 'v0.15.1 dir, 2 tags (comma-joined ref.name)', tags: 2, provenance: true, tar: false, buildxVersion: 'v0.15.1' },
-  { name: 'v0.15.1 dir, 3 tags (comma-joined), oci-layout removed by hand', tags: 3, provenance: false, tar: false, buildxVersion: 'v0.15.1', dropOciLayout: true },
+  {
+    name: 'v0.15.1 dir, 3 tags (comma-joined), oci-layout removed by hand',
+    tags: 3,
+    provenance: false,
+    tar: false,
+    buildxVersion: 'v0.15.1',
+    dropOciLayout: true,
+  },
   { name: 'v0.15.1 tar, 2 tags', tags: 2, provenance: true, tar: true, buildxVersion: 'v0.15.1' },
 ];
 
@@ -106,7 +113,9 @@ describe.each(CASES)('normalize: $name', (c) => {
     const s = await ocifix(['normalize', '--ref', `a:${last}`, out]);
     expect(s.exitCode, describeResult(s)).toBe(0);
     const idx = await readLayoutIndex(out);
-    expect(idx.manifests).toEqual([expect.objectContaining({ digest: built.digest, annotations: expect.objectContaining({ [R]: last, [C]: `docker.io/library/a:${last}` }) })]);
+    expect(idx.manifests).toEqual([
+      expect.objectContaining({ digest: built.digest, annotations: expect.objectContaining({ [R]: last, [C]: `docker.io/library/a:${last}` }) }),
+    ]);
     await expectSkopeoInspect(out, c.tar, built.digest);
     await expectSkopeoInspect(out, c.tar, built.digest, last);
     await expectCranePush(out, c.tar, built.digest);

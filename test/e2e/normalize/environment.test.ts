@@ -104,7 +104,10 @@ describe('normalize: environment faults are one clear line, exit 2, nothing chan
     await fill(fs);
     const before = snapshot(dir);
     const r = await ocifix(['normalize', dir]);
-    expectOneLine(r, /^docker ocifix: cannot write .*\/fs\/layout: no space left on the device \(ENOSPC.*\); free some space there, or write the result elsewhere with -o PATH\. Nothing was changed$/);
+    expectOneLine(
+      r,
+      /^docker ocifix: cannot write .*\/fs\/layout: no space left on the device \(ENOSPC.*\); free some space there, or write the result elsewhere with -o PATH\. Nothing was changed$/,
+    );
     expect(snapshot(dir)).toEqual(before);
     expect(ocifixTemps(dir)).toEqual([]);
   });
@@ -114,7 +117,10 @@ describe('normalize: environment faults are one clear line, exit 2, nothing chan
     const { dir } = makeLayout({ payloadBytes: 200 * KIB }, join(workDir('env-full-o-src'), 'layout'));
     const before = snapshot(dir);
     const r = await ocifix(['normalize', dir, '-o', join(fs, 'out')]);
-    expectOneLine(r, /^docker ocifix: cannot write .*\/fs\/out: no space left on the device \(ENOSPC.*\); free some space there, or choose another -o PATH\. Nothing was changed$/);
+    expectOneLine(
+      r,
+      /^docker ocifix: cannot write .*\/fs\/out: no space left on the device \(ENOSPC.*\); free some space there, or choose another -o PATH\. Nothing was changed$/,
+    );
     expect(readdirSync(fs)).toEqual([]);
     expect(snapshot(dir)).toEqual(before);
   });
@@ -127,11 +133,19 @@ describe('normalize: environment faults are one clear line, exit 2, nothing chan
     const before = snapshot(ro);
     for (const name of ['layout', 'layout.tar']) {
       const r = await ocifix(['normalize', join(ro, name)]);
-      expectOneLine(r, new RegExp(`^docker ocifix: cannot write .*/ro/${name.replace('.', '\\.')}: read-only file system \\(EROFS on .*\\); write the result to a writable file system with -o PATH\\. Nothing was changed$`));
+      expectOneLine(
+        r,
+        new RegExp(
+          `^docker ocifix: cannot write .*/ro/${name.replace('.', '\\.')}: read-only file system \\(EROFS on .*\\); write the result to a writable file system with -o PATH\\. Nothing was changed$`,
+        ),
+      );
     }
     // and -o into the read-only mount
     const r = await ocifix(['normalize', join(ro, 'layout'), '-o', join(ro, 'out')]);
-    expectOneLine(r, /^docker ocifix: cannot write .*\/ro\/out: read-only file system \(EROFS on .*\/ro\/\.out\.ocifix-\d+-[0-9a-f]+\.tmp\); choose an -o PATH on a writable file system\. Nothing was changed$/);
+    expectOneLine(
+      r,
+      /^docker ocifix: cannot write .*\/ro\/out: read-only file system \(EROFS on .*\/ro\/\.out\.ocifix-\d+-[0-9a-f]+\.tmp\); choose an -o PATH on a writable file system\. Nothing was changed$/,
+    );
     expect(snapshot(ro)).toEqual(before);
     const ok = await ocifix(['normalize', join(ro, 'layout'), '-o', join(workDir('env-ro-out'), 'out')]);
     expect(ok.exitCode, describeResult(ok)).toBe(0);
@@ -149,7 +163,10 @@ describe('normalize: environment faults are one clear line, exit 2, nothing chan
       /^docker ocifix: cannot write .*\/layout: permission denied \(EACCES on .*\/layout\/\.index\.json\.ocifix-\d+-[0-9a-f]+\.tmp\); run as a user who may write there \(files are replaced by rename, so the layout's directory must be writable\), or write the result elsewhere with -o PATH\. Nothing was changed$/,
     );
     const t = await asNobody(['normalize', tar]);
-    expectOneLine(t, /^docker ocifix: cannot write .*\/layout\.tar: permission denied \(EACCES on .*\/\.layout\.tar\.ocifix-\d+-[0-9a-f]+\.tmp\); run as a user who may write there/);
+    expectOneLine(
+      t,
+      /^docker ocifix: cannot write .*\/layout\.tar: permission denied \(EACCES on .*\/\.layout\.tar\.ocifix-\d+-[0-9a-f]+\.tmp\); run as a user who may write there/,
+    );
     expect(snapshot(base)).toEqual(before);
     const mine = join(openDir(), 'nobody');
     mkdirSync(mine);
@@ -165,7 +182,10 @@ describe('normalize: environment faults are one clear line, exit 2, nothing chan
     chmodSync(join(dir, 'index.json'), 0o000);
     const before = snapshot(dir);
     const r = await asNobody(['normalize', dir]);
-    expectOneLine(r, /^docker ocifix: cannot read .*\/layout\/index\.json: permission denied \(EACCES\); run as a user who may read the whole layout, or fix its permissions$/);
+    expectOneLine(
+      r,
+      /^docker ocifix: cannot read .*\/layout\/index\.json: permission denied \(EACCES\); run as a user who may read the whole layout, or fix its permissions$/,
+    );
     expect(snapshot(dir)).toEqual(before);
 
     const b = makeLayout({}, join(base, 'layout2'));
@@ -173,7 +193,10 @@ describe('normalize: environment faults are one clear line, exit 2, nothing chan
     chmodSync(blob, 0o000);
     const before2 = snapshot(b.dir);
     const v = await asNobody(['normalize', '--check', '--verify-blobs', b.dir]);
-    expectOneLine(v, new RegExp(`^docker ocifix: cannot read ${blob}: permission denied \\(EACCES\\); run as a user who may read the whole layout, or fix its permissions$`));
+    expectOneLine(
+      v,
+      new RegExp(`^docker ocifix: cannot read ${blob}: permission denied \\(EACCES\\); run as a user who may read the whole layout, or fix its permissions$`),
+    );
     expect(snapshot(b.dir)).toEqual(before2);
   });
 

@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeResult, requireStack, skopeo, workDir } from '../helpers/stack.js';
-import { layoutItems, makeImage, makeLayout, packTar, perTagEntries, snapshot, tarLayout, writeIndex, writeOciLayout } from '../../fixtures/normalize/layouts.js';
+import {
+  layoutItems,
+  makeImage,
+  makeLayout,
+  packTar,
+  perTagEntries,
+  snapshot,
+  tarLayout,
+  writeIndex,
+  writeOciLayout,
+} from '../../fixtures/normalize/layouts.js';
 import { BIN, ocifix, requireBinary } from './helpers.js';
 
 type Maker = () => Promise<string>;
@@ -29,21 +39,25 @@ function tarEntry(name: string, content: string): Buffer {
   return Buffer.concat([hdr, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
 }
 
-const dirLayout = (mutate: (dir: string) => void): Maker => async () => {
-  const { dir } = makeLayout({}, join(workDir('norm-bad'), 'layout'));
-  mutate(dir);
-  return dir;
-};
-const tarLayoutWith = (mutate: (items: ReturnType<typeof layoutItems>) => void, post?: (buf: Buffer) => Buffer): Maker => async () => {
-  const { dir } = makeLayout({}, join(workDir('norm-bad'), 'layout'));
-  const items = layoutItems(dir);
-  mutate(items);
-  let buf = await packTar(items);
-  if (post) buf = post(buf);
-  const p = join(dir, '..', 'bad.tar');
-  writeFileSync(p, buf);
-  return p;
-};
+const dirLayout =
+  (mutate: (dir: string) => void): Maker =>
+  async () => {
+    const { dir } = makeLayout({}, join(workDir('norm-bad'), 'layout'));
+    mutate(dir);
+    return dir;
+  };
+const tarLayoutWith =
+  (mutate: (items: ReturnType<typeof layoutItems>) => void, post?: (buf: Buffer) => Buffer): Maker =>
+  async () => {
+    const { dir } = makeLayout({}, join(workDir('norm-bad'), 'layout'));
+    const items = layoutItems(dir);
+    mutate(items);
+    let buf = await packTar(items);
+    if (post) buf = post(buf);
+    const p = join(dir, '..', 'bad.tar');
+    writeFileSync(p, buf);
+    return p;
+  };
 
 const BAD: Array<[string, Maker, RegExp]> = [
   ['malformed index.json', dirLayout((d) => writeFileSync(join(d, 'index.json'), '{"schemaVersion":2,"manifests":[')), /layout\/index\.json is not valid JSON/],
@@ -68,12 +82,37 @@ const BAD: Array<[string, Maker, RegExp]> = [
     /index\.json is a symbolic link to .*, outside the layout/,
   ],
   ['huge index.json', dirLayout((d) => truncateSync(join(d, 'index.json'), 20 * 1024 * 1024)), /over the 16 MiB limit/],
-  ['tar entry with ..', tarLayoutWith((i) => i.unshift({ name: 'blobs/../../x', data: Buffer.from('x') })), /bad\.tar: entry "blobs\/\.\.\/\.\.\/x" contains "\.\."/],
+  [
+    'tar entry with ..',
+    tarLayoutWith((i) => i.unshift({ name: 'blobs/../../x', data: Buffer.from('x') })),
+    /bad\.tar: entry "blobs\/\.\.\/\.\.\/x" contains "\.\."/,
+  ],
   ['tar entry with an absolute path', tarLayoutWith((i) => i.push({ name: '/tmp/x', data: Buffer.from('x') })), /absolute path/],
   ['duplicate tar entries', tarLayoutWith((i) => i.push({ ...i.find((x) => x.name === 'index.json')! })), /duplicate entry "index\.json"/],
-  ['truncated tar', tarLayoutWith(() => undefined, (b) => b.subarray(0, b.length - 2048 - 100)), /truncated/],
-  ['gzip-compressed tar', tarLayoutWith(() => undefined, (b) => gzipSync(b)), /gzip-compressed; .* gunzip -c/],
-  ['not a tar', tarLayoutWith(() => undefined, () => Buffer.from('hello world\n'.repeat(100))), /not a tar archive/],
+  [
+    'truncated tar',
+    tarLayoutWith(
+      () => undefined,
+      (b) => b.subarray(0, b.length - 2048 - 100),
+    ),
+    /truncated/,
+  ],
+  [
+    'gzip-compressed tar',
+    tarLayoutWith(
+      () => undefined,
+      (b) => gzipSync(b),
+    ),
+    /gzip-compressed; .* gunzip -c/,
+  ],
+  [
+    'not a tar',
+    tarLayoutWith(
+      () => undefined,
+      () => Buffer.from('hello world\n'.repeat(100)),
+    ),
+    /not a tar archive/,
+  ],
   [
     'index.json nested 100000 levels deep (was: internal error, Maximum call stack size exceeded)',
     dirLayout((d) => {
@@ -86,7 +125,13 @@ const BAD: Array<[string, Maker, RegExp]> = [
     'an entry hidden after one end-of-archive zero block (was: rewritten without it, exit 0)',
     tarLayoutWith(
       () => undefined,
-      (b) => Buffer.concat([b.subarray(0, b.length - 1024), Buffer.alloc(512), tarEntry('blobs/sha256/hidden', 'seen by tar --ignore-zeros only'), Buffer.alloc(1024)]),
+      (b) =>
+        Buffer.concat([
+          b.subarray(0, b.length - 1024),
+          Buffer.alloc(512),
+          tarEntry('blobs/sha256/hidden', 'seen by tar --ignore-zeros only'),
+          Buffer.alloc(1024),
+        ]),
     ),
     /bad\.tar: the end-of-archive zero block at offset \d+ is followed by more data at offset \d+; tar readers disagree on what such a file holds \(GNU tar stops at the zero block, Go's archive\/tar stops or fails with "invalid tar header", tar --ignore-zeros reads on\), so refusing to read it — re-export the layout/,
   ],

@@ -15,7 +15,14 @@ describe('docker ocifix annotate', () => {
     const repo = uniqueRepo('annotate-twice');
     const before = await pushIndex(ref(repo));
 
-    const a = await ocifix(['annotate', ref(repo), '--annotation', 'index:org.example.first=1', '--annotation', 'manifest-descriptor[linux/arm64]:org.example.arm=yes']);
+    const a = await ocifix([
+      'annotate',
+      ref(repo),
+      '--annotation',
+      'index:org.example.first=1',
+      '--annotation',
+      'manifest-descriptor[linux/arm64]:org.example.arm=yes',
+    ]);
     expect(a.exitCode, describeResult(a)).toBe(0);
     const first = await getManifest(repo, 'v1');
     expect(a.stdout.trim()).toBe(`${ref(repo)}@${first.digest}`);
@@ -43,10 +50,30 @@ describe('docker ocifix annotate', () => {
     const repo = uniqueRepo('annotate-remove');
     const other = uniqueRepo('annotate-remove-other');
     const before = await pushIndex(ref(repo));
-    let r = await ocifix(['annotate', ref(repo), '--annotation', 'index:a=1', '--annotation', 'index:b=2', '--annotation', 'manifest-descriptor:org.example.all=x']);
+    let r = await ocifix([
+      'annotate',
+      ref(repo),
+      '--annotation',
+      'index:a=1',
+      '--annotation',
+      'index:b=2',
+      '--annotation',
+      'manifest-descriptor:org.example.all=x',
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
 
-    r = await ocifix(['annotate', ref(repo), '--remove', 'index:a', '--remove', 'manifest-descriptor:org.example.all', '-t', ref(repo, 'latest'), '-t', ref(other, 'v9')]);
+    r = await ocifix([
+      'annotate',
+      ref(repo),
+      '--remove',
+      'index:a',
+      '--remove',
+      'manifest-descriptor:org.example.all',
+      '-t',
+      ref(repo, 'latest'),
+      '-t',
+      ref(other, 'v9'),
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     const after = await getManifest(repo, 'v1');
     expect(after.body.annotations).toEqual({ b: '2' });
@@ -66,7 +93,9 @@ describe('docker ocifix annotate', () => {
     const before = await pushIndex(ref(repo));
     const r = await ocifix(['annotate', ref(repo), '--annotation', 'index:org.example.k=v', '-t', ref(repo, 'extra'), '--dry-run']);
     expect(r.exitCode, describeResult(r)).toBe(0);
-    expect(r.stdout).toContain(`docker buildx imagetools create --progress plain -t ${ref(repo)} -t ${ref(repo, 'extra')} --annotation index:org.example.k=v ${ref(repo).replace(/:v1$/, '')}@${before.digest}`);
+    expect(r.stdout).toContain(
+      `docker buildx imagetools create --progress plain -t ${ref(repo)} -t ${ref(repo, 'extra')} --annotation index:org.example.k=v ${ref(repo).replace(/:v1$/, '')}@${before.digest}`,
+    );
     const m = /# resulting application\/vnd\.oci\.image\.index\.v1\+json (sha256:[0-9a-f]{64}) \((\d+) bytes\):\n([\s\S]*)$/.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     expect(JSON.parse(m![3]!).annotations).toEqual({ 'org.example.k': 'v' });
@@ -101,7 +130,11 @@ describe('docker ocifix annotate', () => {
     await pushIndex(ref(repo));
     const r = await ocifix(['annotate', ref(repo), '--annotation', 'index:k=v', '--json']);
     expect(r.exitCode, describeResult(r)).toBe(0);
-    const j = JSON.parse(r.stdout) as { written: boolean; result: { digest: string; manifest: { annotations: Record<string, string> } }; steps: Array<{ command: string[] }> };
+    const j = JSON.parse(r.stdout) as {
+      written: boolean;
+      result: { digest: string; manifest: { annotations: Record<string, string> } };
+      steps: Array<{ command: string[] }>;
+    };
     expect(j.written).toBe(true);
     expect(j.result.manifest.annotations).toEqual({ k: 'v' });
     expect(j.steps[0]!.command.slice(0, 4)).toEqual(['docker', 'buildx', 'imagetools', 'create']);
@@ -112,7 +145,16 @@ describe('docker ocifix annotate', () => {
     const repo = uniqueRepo('annotate-docker');
     const src = uniqueRepo('annotate-docker-src');
     await pushIndex(ref(src), ['--provenance=false']);
-    const cp = await skopeo(['copy', '--all', '--format', 'v2s2', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${ref(src)}`, `docker://${ref(repo)}`]);
+    const cp = await skopeo([
+      'copy',
+      '--all',
+      '--format',
+      'v2s2',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      `docker://${ref(src)}`,
+      `docker://${ref(repo)}`,
+    ]);
     expect(cp.exitCode, describeResult(cp)).toBe(0);
     const before = await getManifest(repo, 'v1');
     expect(before.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
@@ -134,7 +176,7 @@ describe('docker ocifix annotate', () => {
     expect((await getManifest(repo, 'one')).digest).toBe(childOf(idx, 'arm64'));
   });
 
-  it('bad input: buildx\'s message, exit 125, nothing written', async () => {
+  it("bad input: buildx's message, exit 125, nothing written", async () => {
     const repo = uniqueRepo('annotate-bad');
     const before = await pushIndex(ref(repo));
     const cases: Array<[string[], string]> = [
@@ -142,11 +184,20 @@ describe('docker ocifix annotate', () => {
       [['annotate', `${stack().registry}/a b:v1`, '--annotation', 'index:k=v'], 'invalid reference format'],
       [['annotate', ref(repo), '--annotation', 'bogus:k=v'], 'failed to parse annotations: unknown annotation type "bogus"'],
       [['annotate', ref(repo), '--annotation', 'novalue'], 'failed to parse annotations: invalid annotation "novalue", expected key=value'],
-      [['annotate', ref(repo), '--annotation', 'com.example:x=1'], 'failed to parse annotations: invalid annotation type "com.example", expected type and optional platform in square brackets'],
-      [['annotate', ref(repo), '--annotation', 'manifest-descriptor[bogus]:k=v'], 'failed to parse annotations: invalid platform "bogus": "bogus": unknown operating system or architecture: invalid argument'],
+      [
+        ['annotate', ref(repo), '--annotation', 'com.example:x=1'],
+        'failed to parse annotations: invalid annotation type "com.example", expected type and optional platform in square brackets',
+      ],
+      [
+        ['annotate', ref(repo), '--annotation', 'manifest-descriptor[bogus]:k=v'],
+        'failed to parse annotations: invalid platform "bogus": "bogus": unknown operating system or architecture: invalid argument',
+      ],
       [['annotate', ref(repo), '--annotation', 'manifest:k=v'], '"manifest" annotations are not supported yet'],
       // untyped: refused like imagetools refuses it (build would read it as manifest:), with the two spellings that work
-      [['annotate', ref(repo), '--annotation', 'org.example.k=v'], '--annotation "org.example.k=v" has no type: write index:org.example.k=v for the index, or manifest-descriptor[os/arch]:org.example.k=v'],
+      [
+        ['annotate', ref(repo), '--annotation', 'org.example.k=v'],
+        '--annotation "org.example.k=v" has no type: write index:org.example.k=v for the index, or manifest-descriptor[os/arch]:org.example.k=v',
+      ],
       [['annotate', ref(repo), '--remove', 'org.example.k'], '--remove "org.example.k" has no type: write index:org.example.k for the index'],
       [['verify', ref(repo), '--annotation', 'org.example.k=v'], '--annotation "org.example.k=v" has no type'],
     ];
@@ -156,9 +207,13 @@ describe('docker ocifix annotate', () => {
       expect(r.stderr, describeResult(r)).toContain(message);
     }
     // The same messages buildx itself prints for the grammar errors:
-    const bx = await run('docker', ['buildx', 'imagetools', 'create', '--dry-run', '--annotation', 'bogus:k=v', ref(repo)], { env: { DOCKER_CONFIG: stack().dockerConfig } });
+    const bx = await run('docker', ['buildx', 'imagetools', 'create', '--dry-run', '--annotation', 'bogus:k=v', ref(repo)], {
+      env: { DOCKER_CONFIG: stack().dockerConfig },
+    });
     expect(bx.stderr).toContain('ERROR: failed to parse annotations: unknown annotation type "bogus"');
-    const untyped = await run('docker', ['buildx', 'imagetools', 'create', '--dry-run', '--annotation', 'org.example.k=v', ref(repo)], { env: { DOCKER_CONFIG: stack().dockerConfig } });
+    const untyped = await run('docker', ['buildx', 'imagetools', 'create', '--dry-run', '--annotation', 'org.example.k=v', ref(repo)], {
+      env: { DOCKER_CONFIG: stack().dockerConfig },
+    });
     expect(untyped.stderr).toContain('ERROR: "" annotations are not supported yet');
     expect((await getManifest(repo, 'v1')).digest).toBe(before.digest);
     expect(await listTags(repo)).toEqual(['v1']);
@@ -192,7 +247,9 @@ describe('docker ocifix annotate', () => {
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect(r.stdout).toContain('docker buildx imagetools create --builder multi --progress plain');
     // --config before the plugin name: ocifix's own docker calls must use it too (DOCKER_CONFIG points nowhere useful)
-    r = await run('docker', ['--config', pluginConfig(), 'ocifix', 'annotate', ref(repo), '--annotation', 'index:k=v'], { env: { DOCKER_CONFIG: '/nonexistent-ocifix', BUILDX_BUILDER: undefined, DOCKER_HOST: undefined } });
+    r = await run('docker', ['--config', pluginConfig(), 'ocifix', 'annotate', ref(repo), '--annotation', 'index:k=v'], {
+      env: { DOCKER_CONFIG: '/nonexistent-ocifix', BUILDX_BUILDER: undefined, DOCKER_HOST: undefined },
+    });
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect((await tryGetManifest(repo, 'v1'))!.body.annotations).toEqual({ k: 'v' });
   });

@@ -24,7 +24,22 @@ const ocifix = (args: readonly string[], extra: Record<string, string | undefine
   run('docker', ['ocifix', ...args], { env: { ...buildEnv(), ...extra }, timeoutMs: 120_000 });
 
 async function push(repo: string, tag = 'v1'): Promise<string> {
-  const r = await run('docker', ['buildx', 'build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '-t', `${stack().registry}/${repo}:${tag}`, '--push', fixture('scratch')], { env: buildEnv() });
+  const r = await run(
+    'docker',
+    [
+      'buildx',
+      'build',
+      '--builder',
+      'single',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '-t',
+      `${stack().registry}/${repo}:${tag}`,
+      '--push',
+      fixture('scratch'),
+    ],
+    { env: buildEnv() },
+  );
   expect(r.exitCode, describeResult(r)).toBe(0);
   return (await getManifest(repo, tag)).digest;
 }
@@ -96,11 +111,20 @@ describe('a signal in the middle of a write', () => {
     const repo = uniq('sigint');
     const digest = await push(repo);
     const old = await push(repo, 'old');
-    for (const t of ['a', 'b', 'c']) expect((await run('docker', ['buildx', 'imagetools', 'create', '-t', `${stack().registry}/${repo}:${t}`, `${stack().registry}/${repo}@${old}`], { env: buildEnv() })).exitCode).toBe(0);
+    for (const t of ['a', 'b', 'c'])
+      expect(
+        (
+          await run('docker', ['buildx', 'imagetools', 'create', '-t', `${stack().registry}/${repo}:${t}`, `${stack().registry}/${repo}@${old}`], {
+            env: buildEnv(),
+          })
+        ).exitCode,
+      ).toBe(0);
     // the write of :c hangs; SIGINT comes once :a is written
     proxy.add({ method: /^PUT$/, path: new RegExp(`^/v2/${repo}/manifests/c$`), action: { kind: 'stall' } });
     const { spawn } = await import('node:child_process');
-    const child = spawn('docker', ['ocifix', 'retag', `${addr}/${repo}:v1`, `${addr}/${repo}:a`, `${addr}/${repo}:b`, `${addr}/${repo}:c`], { env: { ...process.env, ...buildEnv() } as NodeJS.ProcessEnv });
+    const child = spawn('docker', ['ocifix', 'retag', `${addr}/${repo}:v1`, `${addr}/${repo}:a`, `${addr}/${repo}:b`, `${addr}/${repo}:c`], {
+      env: { ...process.env, ...buildEnv() } as NodeJS.ProcessEnv,
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -116,6 +140,6 @@ describe('a signal in the middle of a write', () => {
       const ref = `${addr}/${repo}:${t}`;
       expect(stderr, stderr).toContain(now[i] === digest ? `${ref} written (now ${digest})` : `${ref} unchanged`);
     }
-    expect(stderr).not.toContain("could not be re-read");
+    expect(stderr).not.toContain('could not be re-read');
   });
 });

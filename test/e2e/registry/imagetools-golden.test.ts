@@ -48,9 +48,24 @@ async function cases(): Promise<Setup[]> {
   const add = (name: string, about: string, request: GoldenCase['request'], source: Buffer) => out.push({ case: { name, about, request }, source });
   const r = (tag: string) => ref(repo, tag);
 
-  add('built-annotate', 'an index pushed by buildx (2 platforms + attestations): one index and one platform descriptor annotation', { action: 'annotate', ref: r('built'), set: ['index:org.example.a=1', 'manifest-descriptor[linux/arm64]:org.example.arm=yes'] }, built.raw);
-  add('built-retag', 'retag of a buildx-pushed index: imagetools copies the bytes as they are', { action: 'retag', source: r('built'), targets: [r('copy')] }, built.raw);
-  add('built-retag-3', 'retag to 3 tags: one create with 3 -t, the same bytes', { action: 'retag', source: r('built'), targets: [r('c1'), r('c2'), r('c3')] }, built.raw);
+  add(
+    'built-annotate',
+    'an index pushed by buildx (2 platforms + attestations): one index and one platform descriptor annotation',
+    { action: 'annotate', ref: r('built'), set: ['index:org.example.a=1', 'manifest-descriptor[linux/arm64]:org.example.arm=yes'] },
+    built.raw,
+  );
+  add(
+    'built-retag',
+    'retag of a buildx-pushed index: imagetools copies the bytes as they are',
+    { action: 'retag', source: r('built'), targets: [r('copy')] },
+    built.raw,
+  );
+  add(
+    'built-retag-3',
+    'retag to 3 tags: one create with 3 -t, the same bytes',
+    { action: 'retag', source: r('built'), targets: [r('c1'), r('c2'), r('c3')] },
+    built.raw,
+  );
 
   const special = clone();
   special.annotations = { 'org.opencontainers.image.created': '2026-12-03T07:00:00Z', ...SPECIAL };
@@ -60,32 +75,69 @@ async function cases(): Promise<Setup[]> {
     { action: 'annotate', ref: r('special'), set: ['index:org.example.new=<new> & "x" é\u2028', 'index:org.example.eq=replaced=1,2'] },
     await put('special', special, MT.ociIndex, 3),
   );
-  add('descriptor-mixed', 'one key for every entry and another value for one platform (a flag per platform)', { action: 'annotate', ref: r('built'), set: ['manifest-descriptor:org.example.k=all', 'manifest-descriptor[linux/arm64]:org.example.k=arm', 'manifest-descriptor:org.example.j=<&>'] }, built.raw);
+  add(
+    'descriptor-mixed',
+    'one key for every entry and another value for one platform (a flag per platform)',
+    {
+      action: 'annotate',
+      ref: r('built'),
+      set: ['manifest-descriptor:org.example.k=all', 'manifest-descriptor[linux/arm64]:org.example.k=arm', 'manifest-descriptor:org.example.j=<&>'],
+    },
+    built.raw,
+  );
 
   const one = clone();
   one.annotations = { 'org.example.only': 'x' };
-  add('remove-last-index', 'removing the last index annotation: the index is rebuilt from its entries as JSON descriptor sources', { action: 'annotate', ref: r('one'), remove: ['index:org.example.only'] }, await put('one', one));
+  add(
+    'remove-last-index',
+    'removing the last index annotation: the index is rebuilt from its entries as JSON descriptor sources',
+    { action: 'annotate', ref: r('one'), remove: ['index:org.example.only'] },
+    await put('one', one),
+  );
 
   const descAnn = clone();
-  descAnn.manifests = descAnn.manifests.map((d) => ({ ...d, annotations: { ...((d['annotations'] as Record<string, string>) ?? {}), 'org.example.d': 'drop', 'org.example.keep': 'kept <1>' } }));
+  descAnn.manifests = descAnn.manifests.map((d) => ({
+    ...d,
+    annotations: { ...((d['annotations'] as Record<string, string>) ?? {}), 'org.example.d': 'drop', 'org.example.keep': 'kept <1>' },
+  }));
   descAnn.annotations = { 'org.example.i': 'i' };
-  add('remove-descriptor', 'removing a descriptor annotation on one platform (descriptor sources) while setting an index annotation', { action: 'annotate', ref: r('desc'), set: ['index:org.example.x=y'], remove: ['manifest-descriptor[linux/amd64]:org.example.d'] }, await put('desc', descAnn, MT.ociIndex, 0));
+  add(
+    'remove-descriptor',
+    'removing a descriptor annotation on one platform (descriptor sources) while setting an index annotation',
+    { action: 'annotate', ref: r('desc'), set: ['index:org.example.x=y'], remove: ['manifest-descriptor[linux/amd64]:org.example.d'] },
+    await put('desc', descAnn, MT.ociIndex, 0),
+  );
 
   const crafted = clone();
   const [first, second] = crafted.manifests as [Record<string, unknown>, Record<string, unknown>];
   crafted.manifests = [
-    { foo: 1, ...first, urls: ['https://example.com/a?b=1&c=<2>'], platform: { ...(first['platform'] as object), 'os.version': '10.0.1', 'os.features': ['sse4', 'avx'], extra: 'dropped' } },
+    {
+      foo: 1,
+      ...first,
+      urls: ['https://example.com/a?b=1&c=<2>'],
+      platform: { ...(first['platform'] as object), 'os.version': '10.0.1', 'os.features': ['sse4', 'avx'], extra: 'dropped' },
+    },
     { ...second, artifactType: 'application/vnd.example+type', platform: { ...(second['platform'] as object), variant: 'v8' } },
     ...crafted.manifests.slice(2),
     // the same child again, other annotations: buildx merges duplicates into the first occurrence
     { mediaType: first['mediaType'], digest: first['digest'], size: first['size'], annotations: { 'org.example.dup': 'second' } },
   ];
   crafted['x-unknown'] = { a: 1 };
-  add('crafted-fields', 'entries with urls, os.version, os.features, variant, artifactType, unknown fields and a duplicate digest', { action: 'annotate', ref: r('crafted'), set: ['index:org.example.c=1'] }, await put('crafted', crafted));
+  add(
+    'crafted-fields',
+    'entries with urls, os.version, os.features, variant, artifactType, unknown fields and a duplicate digest',
+    { action: 'annotate', ref: r('crafted'), set: ['index:org.example.c=1'] },
+    await put('crafted', crafted),
+  );
 
   const amd = (built.body.manifests ?? []).find((d) => d.platform?.architecture === 'amd64')!;
   const child = await getManifest(repo, amd.digest);
-  add('manifest-retag', 'retag of a single image manifest with --prefer-index=false: copied as it is', { action: 'retag', source: `${ref(repo).replace(/:v1$/, '')}@${amd.digest}`, targets: [r('m')], allowManifest: true }, child.raw);
+  add(
+    'manifest-retag',
+    'retag of a single image manifest with --prefer-index=false: copied as it is',
+    { action: 'retag', source: `${ref(repo).replace(/:v1$/, '')}@${amd.digest}`, targets: [r('m')], allowManifest: true },
+    child.raw,
+  );
   return out;
 }
 
@@ -101,7 +153,10 @@ describe('imagetools create --dry-run prints exactly the planned bytes (both bui
 
   it('every case, every version: byte-identical, and predicted', async () => {
     const s = stack();
-    const buildxOf: Record<string, { bin: string; config: string }> = { 'v0.36.1': { bin: s.buildx, config: s.dockerConfig }, 'v0.15.1': { bin: s.buildxV015, config: s.dockerConfigV015 } };
+    const buildxOf: Record<string, { bin: string; config: string }> = {
+      'v0.36.1': { bin: s.buildx, config: s.dockerConfig },
+      'v0.15.1': { bin: s.buildxV015, config: s.dockerConfigV015 },
+    };
     for (const { case: c, source } of setups) {
       const plan = planGolden(c.request, source);
       expect(plan.steps.length, c.name).toBe(1);
@@ -115,7 +170,9 @@ describe('imagetools create --dry-run prints exactly the planned bytes (both bui
       }
       for (const v of GOLDEN_VERSIONS) {
         const bx = buildxOf[v]!;
-        const r = await run(bx.bin, step.preflight, { env: { DOCKER_CONFIG: bx.config, DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, BUILDX_BUILDER: undefined } });
+        const r = await run(bx.bin, step.preflight, {
+          env: { DOCKER_CONFIG: bx.config, DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, BUILDX_BUILDER: undefined },
+        });
         expect(r.exitCode, `${c.name} ${v}: ${describeResult(r)}`).toBe(0);
         if (capture) writeFileSync(join(dir, `dry-run-${v}.out`), r.stdout);
         expect(r.stdout, `${c.name} ${v}`).toBe(`${plan.result.bytes}\n`);

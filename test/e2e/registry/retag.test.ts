@@ -21,7 +21,10 @@ describe('docker ocifix retag', () => {
     r = await ocifix(['retag', ref(repo, 'rc1'), ref(repo, 'v1'), ref(other, 'stable')]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect(r.stdout).toContain(`${ref(repo, 'v1')}@${annotated.digest}`);
-    for (const [rp, tag] of [[repo, 'v1'], [other, 'stable']] as const) {
+    for (const [rp, tag] of [
+      [repo, 'v1'],
+      [other, 'stable'],
+    ] as const) {
       const m = await getManifest(rp, tag);
       expect(m.digest).toBe(annotated.digest);
       expect(m.raw.equals(annotated.raw)).toBe(true);
@@ -82,7 +85,7 @@ describe('docker ocifix retag', () => {
     expect((await getManifest(repo, 'target')).digest).toBe(child);
   });
 
-  it('bad input: malformed references exit 125 with buildx\'s message', async () => {
+  it("bad input: malformed references exit 125 with buildx's message", async () => {
     const repo = uniqueRepo('retag-bad');
     await pushIndex(ref(repo));
     for (const [args, msg] of [

@@ -52,7 +52,8 @@ const digest = async (ref: string): Promise<string | undefined> => {
   const r = await crane(['digest', ref]);
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 };
-const manifest = async (ref: string): Promise<{ annotations?: Record<string, string>; manifests?: unknown[] }> => JSON.parse((await crane(['manifest', ref])).stdout);
+const manifest = async (ref: string): Promise<{ annotations?: Record<string, string>; manifests?: unknown[] }> =>
+  JSON.parse((await crane(['manifest', ref])).stdout);
 
 /** A copy of the plugin config whose login for the secure registry has a wrong password. */
 function wrongPasswordConfig(): string {
@@ -82,9 +83,31 @@ describe.each(['v0.36.1', 'v0.15.1'] as const)('post-push steps on the secure re
     const r = repo(`build-${version}`);
     const dir = workDir('secure-build');
     const meta = join(dir, 'meta.json');
-    const b = await ocifix(['build', '--builder', 'multi', '--platform', 'linux/amd64,linux/arm64', '--annotation', 'index:org.example.secure=yes', '-t', `${r}:1`, '-t', `${r}:latest`, '--push', '--metadata-file', meta, fixture('scratch')], env(version));
+    const b = await ocifix(
+      [
+        'build',
+        '--builder',
+        'multi',
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--annotation',
+        'index:org.example.secure=yes',
+        '-t',
+        `${r}:1`,
+        '-t',
+        `${r}:latest`,
+        '--push',
+        '--metadata-file',
+        meta,
+        fixture('scratch'),
+      ],
+      env(version),
+    );
     expect(b.exitCode, describeResult(b)).toBe(0);
-    if (version === 'v0.15.1') expect(notices(b)).toEqual([expect.stringMatching(/^ocifix: added 1 annotation lost in buildx 0\.15\.1's multi-node merge: index sha256:[a-f0-9]{12} \(also in /)]);
+    if (version === 'v0.15.1')
+      expect(notices(b)).toEqual([
+        expect.stringMatching(/^ocifix: added 1 annotation lost in buildx 0\.15\.1's multi-node merge: index sha256:[a-f0-9]{12} \(also in /),
+      ]);
     const one = await digest(`${r}:1`);
     expect(one).toMatch(/^sha256:/);
     expect(await digest(`${r}:latest`)).toBe(one);
@@ -96,7 +119,10 @@ describe.each(['v0.36.1', 'v0.15.1'] as const)('post-push steps on the secure re
     const r = repo(`bake-${version}`);
     const dir = workDir('secure-bake');
     cpSync(fixture('scratch'), join(dir, 'ctx'), { recursive: true });
-    writeFileSync(join(dir, 'docker-bake.hcl'), `target "app" {\n  context = "ctx"\n  platforms = ["linux/amd64", "linux/arm64"]\n  annotations = ["index:org.example.baked=1"]\n  tags = ["${r}:1", "${r}:latest"]\n  output = ["type=image,push=true"]\n}\n`);
+    writeFileSync(
+      join(dir, 'docker-bake.hcl'),
+      `target "app" {\n  context = "ctx"\n  platforms = ["linux/amd64", "linux/arm64"]\n  annotations = ["index:org.example.baked=1"]\n  tags = ["${r}:1", "${r}:latest"]\n  output = ["type=image,push=true"]\n}\n`,
+    );
     const b = await ocifix(['bake', '--builder', 'multi', '--metadata-file', 'meta.json', 'app'], env(version), dir);
     expect(b.exitCode, describeResult(b)).toBe(0);
     const one = await digest(`${r}:1`);
@@ -122,13 +148,17 @@ describe('annotate, retag, verify on the secure registry', () => {
     expect(v.exitCode, describeResult(v)).toBe(0);
   });
 
-  it('a wrong password: exit 1 with the registry\'s answer, nothing changed', async () => {
+  it("a wrong password: exit 1 with the registry's answer, nothing changed", async () => {
     const r = repo('wrong');
     const b = await ocifix(['build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '-t', `${r}:v1`, '--push', fixture('scratch')]);
     expect(b.exitCode, describeResult(b)).toBe(0);
     const before = await digest(`${r}:v1`);
     const bad = env('v0.36.1', { DOCKER_CONFIG: wrongPasswordConfig() });
-    for (const args of [['annotate', `${r}:v1`, '--annotation', 'index:org.example.x=1'], ['retag', `${r}:v1`, `${r}:other`], ['verify', `${r}:v1`, '--digest', before!, '--fix']]) {
+    for (const args of [
+      ['annotate', `${r}:v1`, '--annotation', 'index:org.example.x=1'],
+      ['retag', `${r}:v1`, `${r}:other`],
+      ['verify', `${r}:v1`, '--digest', before!, '--fix'],
+    ]) {
       const x = await ocifix(args, bad);
       expect(x.exitCode, describeResult(x)).toBe(1);
       expect(x.stderr).toMatch(/401|unauthorized|authentication required/i);

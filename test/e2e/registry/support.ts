@@ -9,18 +9,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, wr
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import {
-  buildx,
-  describeResult,
-  fixture,
-  getManifest,
-  REPO_ROOT,
-  run,
-  stack,
-  workDir,
-  type Manifest,
-  type RunResult,
-} from '../helpers/stack.js';
+import { buildx, describeResult, fixture, getManifest, REPO_ROOT, run, stack, workDir, type Manifest, type RunResult } from '../helpers/stack.js';
 
 export const BINARY = join(REPO_ROOT, 'dist', 'docker-ocifix');
 
@@ -169,7 +158,10 @@ export class PrivateRegistry {
   /** GET a manifest from this registry; null on 404. */
   async manifest(repo: string, reference: string): Promise<{ digest: string; raw: Buffer } | null> {
     const r = await fetch(`http://${this.addr}/v2/${repo}/manifests/${reference}`, {
-      headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+      headers: {
+        Accept:
+          'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+      },
     });
     if (r.status === 404) return null;
     const raw = Buffer.from(await r.arrayBuffer());

@@ -73,7 +73,10 @@ describe('docker ocifix verify', () => {
     const repo = uniqueRepo('verify-bad');
     await pushIndex(ref(repo));
     for (const [args, msg] of [
-      [['verify', ref(repo), '--platform', 'linux/amd64/v2/x'], 'invalid platform "linux/amd64/v2/x": "linux/amd64/v2/x": cannot parse platform specifier: invalid argument'],
+      [
+        ['verify', ref(repo), '--platform', 'linux/amd64/v2/x'],
+        'invalid platform "linux/amd64/v2/x": "linux/amd64/v2/x": cannot parse platform specifier: invalid argument',
+      ],
       [['verify', ref(repo), '--platform', 'bogus'], 'invalid platform "bogus": "bogus": unknown operating system or architecture: invalid argument'],
       [['verify', ref(repo), '--digest', 'sha256:abc'], 'invalid checksum digest length'],
       [['verify', ref(repo), '--annotation', 'nokv'], 'invalid annotation "nokv", expected key=value'],

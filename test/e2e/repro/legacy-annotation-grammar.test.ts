@@ -16,7 +16,18 @@ describe('repro legacy-annotation-grammar: index,manifest:k=v on buildx v0.15.1 
   ] as const)('buildx %s', async (version, want) => {
     const dest = join(workDir(`legacy-${version}`), 'layout');
     const r = await buildx(
-      ['build', '--builder', 'single', '--annotation', 'index,manifest:org.example.both=yes', '--build-arg', 'BUILDKIT_MULTI_PLATFORM=1', '-o', `type=oci,dest=${dest},tar=false`, fixture('scratch')],
+      [
+        'build',
+        '--builder',
+        'single',
+        '--annotation',
+        'index,manifest:org.example.both=yes',
+        '--build-arg',
+        'BUILDKIT_MULTI_PLATFORM=1',
+        '-o',
+        `type=oci,dest=${dest},tar=false`,
+        fixture('scratch'),
+      ],
       { buildxVersion: version },
     );
     expect(r.exitCode, describeResult(r)).toBe(0);

@@ -14,8 +14,19 @@ async function multiNodePush(version: BuildxVersion) {
   const meta = join(workDir('r2-meta'), 'metadata.json');
   const r = await buildx(
     [
-      'build', '--builder', 'multi', '--platform', 'linux/amd64,linux/arm64', '--annotation', ANNOTATION,
-      '--push', '-t', ref(repo), '--metadata-file', meta, fixture('scratch'),
+      'build',
+      '--builder',
+      'multi',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--annotation',
+      ANNOTATION,
+      '--push',
+      '-t',
+      ref(repo),
+      '--metadata-file',
+      meta,
+      fixture('scratch'),
     ],
     { buildxVersion: version },
   );

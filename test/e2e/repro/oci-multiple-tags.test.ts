@@ -4,9 +4,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OciIndexJson } from '../helpers/stack.js';
-import {
-  buildx, crane, describeResult, extractTar, fixture, readLayoutIndex, ref, requireStack, skopeo, uniqueRepo, workDir,
-} from '../helpers/stack.js';
+import { buildx, crane, describeResult, extractTar, fixture, readLayoutIndex, ref, requireStack, skopeo, uniqueRepo, workDir } from '../helpers/stack.js';
 
 const TAGS = ['-t', 'ocifix-repro3:v1', '-t', 'ocifix-repro3:latest'];
 
@@ -29,7 +27,17 @@ describe('repro 3: type=oci with two tags (raw buildx)', () => {
 
   it('directory layout (tar=false): two index.json entries; skopeo and crane refuse it', async () => {
     const dest = join(workDir('r3-dir'), 'layout');
-    const r = await buildx(['build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', ...TAGS, '-o', `type=oci,dest=${dest},tar=false`, fixture('scratch')]);
+    const r = await buildx([
+      'build',
+      '--builder',
+      'single',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      ...TAGS,
+      '-o',
+      `type=oci,dest=${dest},tar=false`,
+      fixture('scratch'),
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     expectTwoEntries(await readLayoutIndex(dest));
 
@@ -50,7 +58,17 @@ describe('repro 3: type=oci with two tags (raw buildx)', () => {
 
   it('tarball: two index.json entries; skopeo (oci-archive:) and crane (extracted layout) refuse it', async () => {
     const dest = join(workDir('r3-tar'), 'out.tar');
-    const r = await buildx(['build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', ...TAGS, '-o', `type=oci,dest=${dest}`, fixture('scratch')]);
+    const r = await buildx([
+      'build',
+      '--builder',
+      'single',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      ...TAGS,
+      '-o',
+      `type=oci,dest=${dest}`,
+      fixture('scratch'),
+    ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     expectTwoEntries(await readLayoutIndex(dest));
 

@@ -68,7 +68,18 @@ describe('repro 1: index annotation on a single-platform build (raw buildx)', ()
     expect(r.exitCode, describeResult(r)).not.toBe(0);
     expect(r.stderr).toContain(ERR);
     // nor can BUILDKIT_MULTI_PLATFORM help there: the classic store holds no image index
-    const mp = await buildx(['build', '--builder', 'dockerd', '--annotation', ANNOTATION, '--build-arg', 'BUILDKIT_MULTI_PLATFORM=1', '-t', `ocifix-r1:dd-mp-${Date.now()}`, fixture('scratch')]);
+    const mp = await buildx([
+      'build',
+      '--builder',
+      'dockerd',
+      '--annotation',
+      ANNOTATION,
+      '--build-arg',
+      'BUILDKIT_MULTI_PLATFORM=1',
+      '-t',
+      `ocifix-r1:dd-mp-${Date.now()}`,
+      fixture('scratch'),
+    ]);
     expect(mp.exitCode, describeResult(mp)).not.toBe(0);
   });
 
@@ -85,8 +96,16 @@ describe('repro 1: index annotation on a single-platform build (raw buildx)', ()
   it('control: type=oci with --build-arg BUILDKIT_MULTI_PLATFORM=1 succeeds with the annotation on the index', async () => {
     const dest = join(workDir('r1-oci-mp'), 'layout');
     const r = await buildx([
-      'build', '--builder', 'single', '--annotation', ANNOTATION, '--build-arg', 'BUILDKIT_MULTI_PLATFORM=1',
-      '-o', `type=oci,dest=${dest},tar=false`, fixture('scratch'),
+      'build',
+      '--builder',
+      'single',
+      '--annotation',
+      ANNOTATION,
+      '--build-arg',
+      'BUILDKIT_MULTI_PLATFORM=1',
+      '-o',
+      `type=oci,dest=${dest},tar=false`,
+      fixture('scratch'),
     ]);
     expect(r.exitCode, describeResult(r)).toBe(0);
     const idx = await readLayoutIndex(dest);

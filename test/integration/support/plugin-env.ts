@@ -41,7 +41,11 @@ export function makePluginEnv(options: { withBuildx?: boolean } = {}): PluginEnv
     env: { DOCKER_CONFIG: config, OCIFIX_RECORD: record },
     records() {
       if (!existsSync(record)) return [];
-      return readFileSync(record, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return readFileSync(record, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });

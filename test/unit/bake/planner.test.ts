@@ -48,7 +48,10 @@ describe('both --print shapes read into the same requests', () => {
   it('attest entries: CSV strings (0.15.1) and objects (0.36.1) give the same attestations', () => {
     for (const file of ['print-push-sbom-v0.15.1.json', 'print-push-sbom-v0.36.1.json']) {
       const def = print(file);
-      expect(targetRequest('pushed', def.target['pushed']!, { readsStdin: false }, {}).attestations, file).toEqual({ explicit: ['sbom'], defaultProvenance: true });
+      expect(targetRequest('pushed', def.target['pushed']!, { readsStdin: false }, {}).attestations, file).toEqual({
+        explicit: ['sbom'],
+        defaultProvenance: true,
+      });
     }
   });
 });
@@ -58,15 +61,29 @@ describe('planBake', () => {
     const p = plan(['--builder', 'multi', '--set', 'pushed.labels.x=1'], 'print-v0.36.1.json', facts('0.36.1'));
     expect(p.mode).toBe('overrides');
     expect(p.buildxArgs).toEqual([
-      'bake', '--metadata-file=/tmp/T/metadata.json', '--builder', 'multi', '--set', 'pushed.labels.x=1',
-      '--set', 'app-plain.output=type=cacheonly',
-      '--set', 'layout.args.BUILDKIT_MULTI_PLATFORM=1',
-      '--set', 'layout.output=type=oci,dest=out/layout,tar=false',
-      '--set', 'pushed.output=type=image,push=true',
+      'bake',
+      '--metadata-file=/tmp/T/metadata.json',
+      '--builder',
+      'multi',
+      '--set',
+      'pushed.labels.x=1',
+      '--set',
+      'app-plain.output=type=cacheonly',
+      '--set',
+      'layout.args.BUILDKIT_MULTI_PLATFORM=1',
+      '--set',
+      'layout.output=type=oci,dest=out/layout,tar=false',
+      '--set',
+      'pushed.output=type=image,push=true',
     ]);
     expect(p.buildxEnv).toEqual({ BUILDX_METADATA_PROVENANCE: 'disabled' });
     expect(p.postSteps.map((s) => `${s.kind}${'target' in s && s.target ? ` ${s.target}` : ''}`)).toEqual([
-      'normalize layout', 'remove-empty-output', 'verify-annotations pushed', 'verify-tags pushed', 'buildx', 'remove-temp',
+      'normalize layout',
+      'remove-empty-output',
+      'verify-annotations pushed',
+      'verify-tags pushed',
+      'buildx',
+      'remove-temp',
     ]);
     const load = p.postSteps.find((s) => s.kind === 'buildx');
     expect(load).toMatchObject({ args: ['bake', '--file=-', '--builder=multi', 'app-plain'], stdinFile: '/tmp/T/load.json' });
@@ -81,7 +98,12 @@ describe('planBake', () => {
   it('buildx 0.15.1: the lost index annotation is added back after the push, for that target', () => {
     const p = plan(['--builder', 'multi'], 'print-v0.15.1.json', facts('0.15.1'));
     expect(p.postSteps.find((s) => s.kind === 'annotate')).toEqual({
-      kind: 'annotate', when: 'success', target: 'pushed', refs: ['127.0.0.1:5000/bake/pushed:v1', '127.0.0.1:5000/bake/pushed:latest'], annotations: ['index:org.example.pushed=yes'], buildxVersion: '0.15.1',
+      kind: 'annotate',
+      when: 'success',
+      target: 'pushed',
+      refs: ['127.0.0.1:5000/bake/pushed:v1', '127.0.0.1:5000/bake/pushed:latest'],
+      annotations: ['index:org.example.pushed=yes'],
+      buildxVersion: '0.15.1',
     });
   });
 
@@ -94,7 +116,10 @@ describe('planBake', () => {
   });
 
   it('dropping an index annotation (manifest-only) needs a rewritten definition on stdin; the files and --set go', () => {
-    const p = plan(['-f', 'docker-bake.hcl', '--set', 'layout.labels.x=1', 'layout'], 'print-v0.36.1.json', facts('0.36.1', SINGLE), { ...DEFAULT_POLICY, indexAnnotations: 'manifest-only' });
+    const p = plan(['-f', 'docker-bake.hcl', '--set', 'layout.labels.x=1', 'layout'], 'print-v0.36.1.json', facts('0.36.1', SINGLE), {
+      ...DEFAULT_POLICY,
+      indexAnnotations: 'manifest-only',
+    });
     expect(p.mode).toBe('definition');
     expect(p.buildxArgs).toEqual(['bake', '--metadata-file=/tmp/T/metadata.json', '--file=-', 'layout']);
     expect(p.stdinFile).toBe('/tmp/T/bake.json');
@@ -108,12 +133,21 @@ describe('planBake', () => {
     const def = print('print-v0.36.1.json');
     def.target['layout']!.platforms = ['linux/amd64', 'linux/arm64'];
     const r = planBake({ bake: readBakeArgs(parseBakeArgs([])), definition: def, env: {}, policy: DEFAULT_POLICY, facts: facts('0.36.1'), tempDir: '/tmp/T' });
-    expect(r.kind === 'plan' && r.plan.refusal).toMatch(/^target "layout": builder "multi" would build linux\/amd64 on a, linux\/arm64 on b, and buildx cannot write --output type=oci/);
+    expect(r.kind === 'plan' && r.plan.refusal).toMatch(
+      /^target "layout": builder "multi" would build linux\/amd64 on a, linux\/arm64 on b, and buildx cannot write --output type=oci/,
+    );
   });
 
   it('a bake with no pitfall: no probe, the same argv', () => {
     const def = parseDefinition(JSON.stringify({ target: { plain: { context: '.', output: [{ type: 'local', dest: 'out' }] } } }));
-    const r = planBake({ bake: readBakeArgs(parseBakeArgs(['plain', '--progress=plain'])), definition: def, env: {}, policy: DEFAULT_POLICY, facts: {}, tempDir: '/tmp/T' });
+    const r = planBake({
+      bake: readBakeArgs(parseBakeArgs(['plain', '--progress=plain'])),
+      definition: def,
+      env: {},
+      policy: DEFAULT_POLICY,
+      facts: {},
+      tempDir: '/tmp/T',
+    });
     expect(r.kind).toBe('plan');
     if (r.kind !== 'plan') return;
     expect(r.plan.passthrough).toBe(true);
@@ -136,7 +170,15 @@ describe('planBake', () => {
 });
 
 describe('readBakeArgs hands off what exports nothing', () => {
-  for (const args of [['--print'], ['--list=targets'], ['--list', 'variables'], ['--check'], ['--call=outline'], ['-h'], ['https://github.com/docker/buildx.git']]) {
+  for (const args of [
+    ['--print'],
+    ['--list=targets'],
+    ['--list', 'variables'],
+    ['--check'],
+    ['--call=outline'],
+    ['-h'],
+    ['https://github.com/docker/buildx.git'],
+  ]) {
     it(args.join(' '), () => {
       expect(readBakeArgs(parseBakeArgs(args)).handOff).toBeDefined();
     });

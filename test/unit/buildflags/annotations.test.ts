@@ -125,7 +125,12 @@ describe('formatAnnotation', () => {
 
 describe('legacy grammar (buildx v0.12–v0.15)', () => {
   it('parses a single typed prefix', () => {
-    expect(parseLegacyAnnotation('manifest[linux/amd64]:a:b=v')).toMatchObject({ type: 'manifest', key: 'a:b', value: 'v', platform: { os: 'linux', architecture: 'amd64' } });
+    expect(parseLegacyAnnotation('manifest[linux/amd64]:a:b=v')).toMatchObject({
+      type: 'manifest',
+      key: 'a:b',
+      value: 'v',
+      platform: { os: 'linux', architecture: 'amd64' },
+    });
     expect(parseLegacyAnnotation('k=v')).toMatchObject({ type: '', key: 'k', value: 'v' });
   });
   it('treats a multi-type prefix as part of the key (the pre-v0.16 bug)', () => {

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import {
-  applyEdits,
-  boolValue,
-  lastValue,
-  parseBuildArgs,
-  shellQuote,
-  uses,
-  values,
-  type ArgEdit,
-} from '../../../src/buildflags/args.js';
+import { applyEdits, boolValue, lastValue, parseBuildArgs, shellQuote, uses, values, type ArgEdit } from '../../../src/buildflags/args.js';
 
 /** Compact view of every flag occurrence: name=value@index (value token index after a colon). */
 function view(argv: string[]): string[] {
   const p = parseBuildArgs(argv);
-  return p.flags.map((f) => `${f.name}${f.value === undefined ? '' : `=${f.value}`}@${f.index}${f.valueIndex !== undefined ? `:${f.valueIndex}` : ''}${f.chars ? `[${f.chars.join('-')}]` : ''}${f.uncertain ? '?' : ''}`);
+  return p.flags.map(
+    (f) =>
+      `${f.name}${f.value === undefined ? '' : `=${f.value}`}@${f.index}${f.valueIndex !== undefined ? `:${f.valueIndex}` : ''}${f.chars ? `[${f.chars.join('-')}]` : ''}${f.uncertain ? '?' : ''}`,
+  );
 }
 
 describe('parseBuildArgs: pflag grammar', () => {
@@ -69,7 +63,10 @@ describe('parseBuildArgs: pflag grammar', () => {
     });
     it('--x followed by a word and the context: the word is the value, by elimination', () => {
       const p = parseBuildArgs(['--future', 'v', '.']);
-      expect(p.positionals.map((x) => [x.value, x.uncertain])).toEqual([['v', true], ['.', false]]);
+      expect(p.positionals.map((x) => [x.value, x.uncertain])).toEqual([
+        ['v', true],
+        ['.', false],
+      ]);
       expect(p.context?.value).toBe('.');
     });
     it('--x followed by the only positional: it is the context (else buildx fails)', () => {
@@ -99,13 +96,29 @@ describe('applyEdits: only the edited tokens change', () => {
 
   const cases: Array<{ name: string; edits: ArgEdit[]; out: string[] }> = [
     { name: 'no edit', edits: [], out: argv },
-    { name: 'insert after build', edits: [{ op: 'insert', at: 0, tokens: ['--build-arg', 'BUILDKIT_MULTI_PLATFORM=1'] }], out: ['--build-arg', 'BUILDKIT_MULTI_PLATFORM=1', ...argv] },
+    {
+      name: 'insert after build',
+      edits: [{ op: 'insert', at: 0, tokens: ['--build-arg', 'BUILDKIT_MULTI_PLATFORM=1'] }],
+      out: ['--build-arg', 'BUILDKIT_MULTI_PLATFORM=1', ...argv],
+    },
     { name: 'remove a long bool', edits: [{ op: 'remove', use: one('load') }], out: argv.filter((a) => a !== '--load') },
-    { name: 'remove a short value flag with its value token', edits: [{ op: 'remove', use: one('output') }], out: argv.filter((a) => a !== '-o' && a !== 'type=docker') },
+    {
+      name: 'remove a short value flag with its value token',
+      edits: [{ op: 'remove', use: one('output') }],
+      out: argv.filter((a) => a !== '-o' && a !== 'type=docker'),
+    },
     { name: 'remove a cluster member taking the next token', edits: [{ op: 'remove', use: one('tag') }], out: ['-q', ...argv.slice(2)] },
     { name: 'remove the bool of a cluster', edits: [{ op: 'remove', use: one('quiet') }], out: ['-t', ...argv.slice(1)] },
-    { name: 'set a value written with =', edits: [{ op: 'set-value', use: one('platform'), value: 'linux/arm64' }], out: [argv[0]!, argv[1]!, '--platform=linux/arm64', ...argv.slice(3)] },
-    { name: 'set a value in the next token', edits: [{ op: 'set-value', use: one('tag'), value: 'img:1-linux-arm64' }], out: ['-qt', 'img:1-linux-arm64', ...argv.slice(2)] },
+    {
+      name: 'set a value written with =',
+      edits: [{ op: 'set-value', use: one('platform'), value: 'linux/arm64' }],
+      out: [argv[0]!, argv[1]!, '--platform=linux/arm64', ...argv.slice(3)],
+    },
+    {
+      name: 'set a value in the next token',
+      edits: [{ op: 'set-value', use: one('tag'), value: 'img:1-linux-arm64' }],
+      out: ['-qt', 'img:1-linux-arm64', ...argv.slice(2)],
+    },
     {
       name: 'replace one flag with two, in place',
       edits: [{ op: 'replace', use: one('annotation'), tokens: ['--annotation=index:k=v', '--annotation=manifest:k=v'] }],
@@ -131,7 +144,12 @@ describe('applyEdits: only the edited tokens change', () => {
 
   it('removing every member of a cluster drops the token', () => {
     const q = parseBuildArgs(['-qD', '.']);
-    expect(applyEdits(['-qD', '.'], q.flags.map((use) => ({ op: 'remove' as const, use })))).toEqual(['.']);
+    expect(
+      applyEdits(
+        ['-qD', '.'],
+        q.flags.map((use) => ({ op: 'remove' as const, use })),
+      ),
+    ).toEqual(['.']);
   });
 });
 

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBuildArgs } from '../../../src/buildflags/args.js';
-import {
-  editOutput,
-  effectiveOutputs,
-  formatOutput,
-  outputAnnotations,
-  csvFields,
-  OutputSyntaxError,
-  parseOutput,
-} from '../../../src/buildflags/outputs.js';
+import { editOutput, effectiveOutputs, formatOutput, outputAnnotations, csvFields, OutputSyntaxError, parseOutput } from '../../../src/buildflags/outputs.js';
 import { parse } from 'csv-parse/sync';
 
 describe('parseOutput: buildx ExportEntry.UnmarshalText', () => {
@@ -73,7 +65,10 @@ describe('effectiveOutputs: --output, --push, --load as buildx resolves them', (
   const summary = (argv: string[]) => {
     const r = effectiveOutputs(parseBuildArgs(argv));
     if (r.error) return r.error;
-    return r.outputs.map((o) => `${o.origin.kind}:${o.type}${o.push ? '+push' : ''}${o.load ? '+load' : ''}${o.dest !== undefined ? `>${o.dest}` : ''}${o.tar ? '' : '(dir)'}[${o.names.join(' ')}]`);
+    return r.outputs.map(
+      (o) =>
+        `${o.origin.kind}:${o.type}${o.push ? '+push' : ''}${o.load ? '+load' : ''}${o.dest !== undefined ? `>${o.dest}` : ''}${o.tar ? '' : '(dir)'}[${o.names.join(' ')}]`,
+    );
   };
   const cases: Array<[string[], string[] | string]> = [
     [['.'], []],
@@ -86,14 +81,20 @@ describe('effectiveOutputs: --output, --push, --load as buildx resolves them', (
     [['-o', 'type=image,"name=x,y"', '-t', 't', '.'], ['output:image[t]']],
     [['-o', 'type=image,"name=x, y"', '.'], ['output:image[x y]']],
     // --push with a non-image output adds an image export (buildx >= 0.13)
-    [['-o', 'type=oci,dest=o.tar', '--push', '-t', 'a', '.'], ['output:oci>o.tar[a]', 'push:image+push[a]']],
+    [
+      ['-o', 'type=oci,dest=o.tar', '--push', '-t', 'a', '.'],
+      ['output:oci>o.tar[a]', 'push:image+push[a]'],
+    ],
     [['-o', 'type=oci,dest=d,tar=false', '-t', 'a', '-t', 'b', '.'], ['output:oci>d(dir)[a b]']],
     // --load adds no docker export when any docker output exists (buildx RunBuild), even a tarball
     [['-o', 'type=docker', '--load', '.'], ['output:docker+load[]']],
     [['-o', 'type=docker,dest=x.tar', '--load', '.'], ['output:docker>x.tar[]']],
     [['--load', '-o', 'type=docker,dest=-', '.'], ['output:docker>-[]']],
     // ... but it does next to other exporters
-    [['-o', 'type=oci,dest=x.tar', '--load', '.'], ['output:oci>x.tar[]', 'load:docker+load[]']],
+    [
+      ['-o', 'type=oci,dest=x.tar', '--load', '.'],
+      ['output:oci>x.tar[]', 'load:docker+load[]'],
+    ],
     [['-o', '-', '.'], ['output:tar>-[]']],
     [['-o', 'type=cacheonly', '.'], ['output:cacheonly[]']],
     // one field without type= is a bare value, like buildx: a local export into ./dest=x

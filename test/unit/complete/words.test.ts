@@ -6,13 +6,16 @@ import { parseOcifixOptions } from '../../../src/build/options.js';
 
 describe('completion data', () => {
   it('lists every ocifix command with the description its --help shows', async () => {
-    const real = await Promise.all(COMMAND_LOADERS.map(async (c) => [c.words[0]!, ((await c.load()) as { usage?: { description?: string } }).usage?.description ?? ''] as const));
+    const real = await Promise.all(
+      COMMAND_LOADERS.map(async (c) => [c.words[0]!, ((await c.load()) as { usage?: { description?: string } }).usage?.description ?? ''] as const),
+    );
     expect(OWN_COMMANDS).toEqual(real);
   });
 
   it('every --ocifix-* option it offers is one `docker ocifix build` accepts, with each offered value', () => {
     for (const o of ADDED_OPTIONS['build']!) {
-      for (const v of o.values ?? (o.name === '--ocifix-quiet' ? ['true'] : ['x'])) expect(() => parseOcifixOptions([`${o.name}=${v}`, '.'], {}), `${o.name}=${v}`).not.toThrow();
+      for (const v of o.values ?? (o.name === '--ocifix-quiet' ? ['true'] : ['x']))
+        expect(() => parseOcifixOptions([`${o.name}=${v}`, '.'], {}), `${o.name}=${v}`).not.toThrow();
     }
     expect(() => parseOcifixOptions(['--ocifix-nope', '.'], {})).toThrow();
   });
@@ -23,7 +26,10 @@ describe('completion data', () => {
   });
 
   it('own commands override buildx’s of the same name; buildx failing still gives ours', async () => {
-    const buildx: BuildxComplete = async () => ({ candidates: ['build\tbuildx build', 'ls\tList builder instances', 'version\tShow buildx version information'], directive: 4 });
+    const buildx: BuildxComplete = async () => ({
+      candidates: ['build\tbuildx build', 'ls\tList builder instances', 'version\tShow buildx version information'],
+      directive: 4,
+    });
     const c = await completionFor([''], buildx);
     expect(c.candidates.filter((l) => l.startsWith('build\t'))).toEqual([`build\t${OWN_COMMANDS.find(([n]) => n === 'build')![1]}`]);
     expect(c.candidates).toContain('ls\tList builder instances');

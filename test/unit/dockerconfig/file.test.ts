@@ -9,7 +9,11 @@ import { readConfigFile, writeConfigFile } from '../../../src/dockerconfig/file.
 import { OcifixError } from '../../../src/errors.js';
 
 /** The error a promise rejects with (undefined when it resolves). */
-const caught = (fn: () => Promise<unknown>): Promise<unknown> => fn().then(() => undefined, (e: unknown) => e);
+const caught = (fn: () => Promise<unknown>): Promise<unknown> =>
+  fn().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 let dir: string;
 beforeEach(() => {
@@ -63,9 +67,7 @@ describe('config.json writes', () => {
   it('a concurrent edit between read and rename: fails, the other writer’s content survives, no temp left', async () => {
     writeFileSync(join(dir, 'config.json'), '{}');
     const f = await readConfigFile(dir);
-    const error = await caught(() =>
-      writeConfigFile(f, '{"mine":1}', { beforeCommit: () => writeFile(join(dir, 'config.json'), '{"auths":{"r":{}}}') }),
-    );
+    const error = await caught(() => writeConfigFile(f, '{"mine":1}', { beforeCommit: () => writeFile(join(dir, 'config.json'), '{"auths":{"r":{}}}') }));
     expect(error).toBeInstanceOf(OcifixError);
     expect((error as Error).message).toMatch(/was changed by another program while ocifix was editing it; nothing was written/);
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('{"auths":{"r":{}}}');

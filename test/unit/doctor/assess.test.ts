@@ -21,7 +21,16 @@ describe('doctor', () => {
   });
 
   it('multi-node merge pitfall: only buildx < 0.16 with several nodes', () => {
-    const two = { facts: { name: 'multi', driver: 'remote', nodes: [{ name: 'a', configured: [], platforms: [] }, { name: 'b', configured: [], platforms: [] }] } };
+    const two = {
+      facts: {
+        name: 'multi',
+        driver: 'remote',
+        nodes: [
+          { name: 'a', configured: [], platforms: [] },
+          { name: 'b', configured: [], platforms: [] },
+        ],
+      },
+    };
     expect(applies(base({ buildx: { version: '0.15.1' }, builder: two }))['multi-node-index-annotations']).toBe('yes');
     expect(applies(base({ buildx: { version: '0.36.1' }, builder: two }))['multi-node-index-annotations']).toBe('no');
     expect(applies(base({ buildx: { version: '0.15.1' } }))['multi-node-index-annotations']).toBe('no');
@@ -30,14 +39,18 @@ describe('doctor', () => {
   it('warns about what it cannot fix: buildx < 0.12, no buildx, old BuildKit', () => {
     expect(assess(base({ buildx: { version: '0.11.2' } })).warnings.join('\n')).toMatch(/buildx 0.11.2 is older than 0.12.*cannot add or fix annotations/);
     expect(assess(base({ buildx: { error: 'not installed' } })).warnings.join('\n')).toMatch(/buildx is not usable \(not installed\)/);
-    const old = base({ builder: { facts: { name: 'x', driver: 'docker-container', nodes: [{ name: 'n', configured: [], platforms: [], buildkit: 'v0.12.5' }] } } });
+    const old = base({
+      builder: { facts: { name: 'x', driver: 'docker-container', nodes: [{ name: 'n', configured: [], platforms: [], buildkit: 'v0.12.5' }] } },
+    });
     expect(assess(old).warnings.join('\n')).toMatch(/BuildKit v0.12.5.*0.13/);
     expect(assess(base()).warnings).toEqual([]);
   });
 
   it('integration: alias, hooks (and what the CLI version allows)', () => {
     const r = assess(base({ config: { path: 'c', alias: 'ocifix', hooks: 'buildx build,build', hooksEnabled: true } }));
-    expect(r.integration.join('\n')).toMatch(/docker build runs docker ocifix build; like docker build it uses the context's builder \("default"\), not "single"/);
+    expect(r.integration.join('\n')).toMatch(
+      /docker build runs docker ocifix build; like docker build it uses the context's builder \("default"\), not "single"/,
+    );
     expect(r.integration.join('\n')).toMatch(/failed builds need docker CLI >= 29.3 \(this is 28.2.2\)/);
     expect(assess(base({ config: { path: 'c', alias: 'buildx', hooksEnabled: false } })).integration[0]).toMatch(/"buildx".*--force/);
     expect(assess(base({ docker: { version: '25.0.3' } })).integration.join('\n')).toMatch(/no plugin hooks \(>= 26.1\)/);

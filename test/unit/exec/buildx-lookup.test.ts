@@ -30,7 +30,7 @@ describe('imagetoolsPlugin: which buildx registry calls start', () => {
     expect(imagetoolsPlugin({ ...base, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: '/tmp/wrapper/docker' })).toBeUndefined();
   });
 
-  it('the docker CLI\'s own search decides: without our plugin dir, whatever the system dirs hold (else through docker)', () => {
+  it("the docker CLI's own search decides: without our plugin dir, whatever the system dirs hold (else through docker)", () => {
     const env = { ...base, DOCKER_CONFIG: join(config, 'nowhere'), DOCKER_CLI_PLUGIN_SOCKET: '@docker_cli_x' };
     expect(imagetoolsPlugin(env)).not.toBe(plugin);
     expect(imagetoolsPlugin(env)).toBe(findPlugin('buildx', env));

@@ -44,6 +44,8 @@ describe('makePrivateTempDir', () => {
     const e = await makePrivateTempDir().catch((error: unknown) => error);
     expect(e).toBeInstanceOf(EnvironmentError);
     expect((e as EnvironmentError).exitCode).toBe(2);
-    expect((e as Error).message).toBe(`cannot create a private temporary directory in ${join(base, 'missing')}: no such file or directory (ENOENT); set TMPDIR to a writable directory`);
+    expect((e as Error).message).toBe(
+      `cannot create a private temporary directory in ${join(base, 'missing')}: no such file or directory (ENOENT); set TMPDIR to a writable directory`,
+    );
   });
 });

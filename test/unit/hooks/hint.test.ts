@@ -32,7 +32,9 @@ describe('hook hints', () => {
   });
 
   it('load + platform → a hint only after a failure (a successful multi-platform load had the containerd store)', () => {
-    expect(hintFor(req(['load', 'platform'], { CommandError: 'exited with code 1' })).join('\n')).toMatch(/--load of several platforms.*\n.*docker ocifix build/);
+    expect(hintFor(req(['load', 'platform'], { CommandError: 'exited with code 1' })).join('\n')).toMatch(
+      /--load of several platforms.*\n.*docker ocifix build/,
+    );
     expect(hintFor(req(['load', 'platform']))).toEqual([]);
     expect(hintFor(req(['load', 'platform=linux/amd64'], { CommandError: 'exited with code 1' }))).toEqual([]);
   });

@@ -36,7 +36,13 @@ describe('docker ocifix normalize (in process)', () => {
     const r = await run(['--dry-run', '--json', '--ref', 'a:3', dir]);
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.stdout);
-    expect(rep).toMatchObject({ kind: 'directory', changed: true, written: false, dryRun: true, keptRef: { refName: '3', imageName: 'docker.io/library/a:3' } });
+    expect(rep).toMatchObject({
+      kind: 'directory',
+      changed: true,
+      written: false,
+      dryRun: true,
+      keptRef: { refName: '3', imageName: 'docker.io/library/a:3' },
+    });
     expect(rep.entriesBefore).toHaveLength(3);
     expect(rep.entriesAfter).toEqual([expect.objectContaining({ digest: image.digest })]);
     expect(rep.changes.map((c: { kind: string }) => c.kind)).toContain('merge-duplicates');

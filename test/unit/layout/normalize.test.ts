@@ -200,7 +200,11 @@ describe('bad directory layouts: exit 2, nothing modified', () => {
     ['manifests', '{"schemaVersion":2}', /no "manifests" array/],
     ['digest', '{"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:abc","size":1}]}', /manifests\[0\].*not a valid sha256 digest/],
     ['size', `{"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:${'a'.repeat(64)}","size":-1}]}`, /manifests\[0\] has no valid "size"/],
-    ['mediaType', '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}', /must be "application\/vnd\.oci\.image\.index\.v1\+json"/],
+    [
+      'mediaType',
+      '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}',
+      /must be "application\/vnd\.oci\.image\.index\.v1\+json"/,
+    ],
   ])('invalid index.json (%s)', async (_n, text, re) => {
     const { dir } = makeLayout();
     writeFileSync(join(dir, 'index.json'), text);
@@ -263,7 +267,10 @@ describe('bad directory layouts: exit 2, nothing modified', () => {
     expect(readFileSync(outside)).toEqual(before);
   });
   it('deeply nested index.json: refused before anything recurses (arrays and objects, any depth)', async () => {
-    for (const [open, close] of [['[', ']'], ['{"a":', '}']] as const) {
+    for (const [open, close] of [
+      ['[', ']'],
+      ['{"a":', '}'],
+    ] as const) {
       for (const depth of [513, 5000, 1_000_000]) {
         const { dir } = makeLayout();
         const idx = readFileSync(join(dir, 'index.json'), 'utf8');
@@ -341,7 +348,10 @@ describe('tar layouts', () => {
   it('an unchanged oci-layout entry stays where it is', async () => {
     const { dir } = makeLayout();
     const items = layoutItems(dir, 'blobs');
-    const lay = items.splice(items.findIndex((i) => i.name === 'oci-layout'), 1);
+    const lay = items.splice(
+      items.findIndex((i) => i.name === 'oci-layout'),
+      1,
+    );
     const tar = join(tempDir(), 'in.tar');
     writeFileSync(tar, await packTar([...lay, ...items]));
     const before = readFileSync(tar);
@@ -421,7 +431,15 @@ describe('tar layouts', () => {
     );
   });
   it('no index.json in a tar', async () => {
-    await expectBadInput(await badTar((items) => items.splice(items.findIndex((x) => x.name === 'index.json'), 1)), /bad\.tar has no index\.json/);
+    await expectBadInput(
+      await badTar((items) =>
+        items.splice(
+          items.findIndex((x) => x.name === 'index.json'),
+          1,
+        ),
+      ),
+      /bad\.tar has no index\.json/,
+    );
   });
   it('an entry hidden after an end-of-archive zero block', async () => {
     const { dir } = makeLayout();

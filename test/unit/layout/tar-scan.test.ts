@@ -54,7 +54,7 @@ describe('scanTar', () => {
 
   describe('data after the end-of-archive zero block (readers disagree: GNU tar stops, Go fails, tar -i reads on)', () => {
     const ZERO = Buffer.alloc(512);
-    const body = async (items: TarItem[]): Promise<Buffer> => (await packTar(items, { trailer: false }));
+    const body = async (items: TarItem[]): Promise<Buffer> => await packTar(items, { trailer: false });
 
     it('one zero block, then a hidden entry: refused, naming both offsets', async () => {
       const a = await body([file('index.json', '{}')]);

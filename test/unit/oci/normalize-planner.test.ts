@@ -79,7 +79,9 @@ describe('single mode', () => {
   it('keeps descriptor fields (platform, artifactType) and index.json top-level fields', () => {
     const e = { ...X, platform: { architecture: 'amd64', os: 'linux' }, artifactType: 'x/y', annotations: { [R]: '1', 'org.example': 'k' } };
     const p = plan([e, { ...e, annotations: { [R]: '2', 'org.other': 'v' } }], 'single', undefined, true, { annotations: { top: 'level' } });
-    expect(p.after).toEqual([{ ...X, platform: { architecture: 'amd64', os: 'linux' }, artifactType: 'x/y', annotations: { 'org.example': 'k', 'org.other': 'v', [R]: '1' } }]);
+    expect(p.after).toEqual([
+      { ...X, platform: { architecture: 'amd64', os: 'linux' }, artifactType: 'x/y', annotations: { 'org.example': 'k', 'org.other': 'v', [R]: '1' } },
+    ]);
     expect(p.index.annotations).toEqual({ top: 'level' });
     expect(p.index.schemaVersion).toBe(2);
   });
@@ -93,7 +95,12 @@ describe('per-tag mode', () => {
   });
 
   it('comma-joined entry becomes one spec-correct entry per tag', () => {
-    const p = plan([{ ...X, annotations: { [T]: 'now', [R]: 'docker.io/library/a:1,docker.io/library/a:2,docker.io/library/a:3' } }], 'per-tag', undefined, false);
+    const p = plan(
+      [{ ...X, annotations: { [T]: 'now', [R]: 'docker.io/library/a:1,docker.io/library/a:2,docker.io/library/a:3' } }],
+      'per-tag',
+      undefined,
+      false,
+    );
     expect(p.after.map((d) => [d.annotations?.[R], d.annotations?.[C]])).toEqual([
       ['1', 'docker.io/library/a:1'],
       ['2', 'docker.io/library/a:2'],

@@ -3,15 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPlugin, pluginDirs } from '../../../src/exec/buildx-lookup.js';
-import {
-  canFsyncDirectory,
-  dockerConfigDir,
-  envValue,
-  homeDir,
-  pluginFileName,
-  pluginSearchDirs,
-  pluginSocketPath,
-} from '../../../src/os/host.js';
+import { canFsyncDirectory, dockerConfigDir, envValue, homeDir, pluginFileName, pluginSearchDirs, pluginSocketPath } from '../../../src/os/host.js';
 
 const noHome = (): string => {
   throw new Error('the account home was consulted');
@@ -57,7 +49,7 @@ describe('macOS', () => {
     expect(dockerConfigDir('darwin', { HOME: '/Users/u' }, noHome)).toBe('/Users/u/.docker');
   });
 
-  it('plugin dirs: Docker Desktop\'s cliPluginsExtraDirs first, then ~/.docker/cli-plugins, then the unix system dirs', () => {
+  it("plugin dirs: Docker Desktop's cliPluginsExtraDirs first, then ~/.docker/cli-plugins, then the unix system dirs", () => {
     const desktop = '/Applications/Docker.app/Contents/Resources/cli-plugins';
     const dirs = pluginSearchDirs('darwin', {}, '/Users/u/.docker', [desktop]);
     expect(dirs.slice(0, 3)).toEqual([desktop, '/Users/u/.docker/cli-plugins', '/usr/local/lib/docker/cli-plugins']);
@@ -65,7 +57,7 @@ describe('macOS', () => {
     expect(pluginFileName('buildx', 'darwin')).toBe('docker-buildx');
   });
 
-  it('Docker Desktop\'s config.json is read: its bundle dir shadows ~/.docker/cli-plugins', () => {
+  it("Docker Desktop's config.json is read: its bundle dir shadows ~/.docker/cli-plugins", () => {
     const home = mkdtempSync(join(tmpdir(), 'ocifix-mac-'));
     const bundle = join(home, 'Docker.app/Contents/Resources/cli-plugins');
     mkdirSync(bundle, { recursive: true });
@@ -101,10 +93,7 @@ describe('Windows', () => {
   });
 
   it('plugin dirs: extra dirs, %USERPROFILE%\\.docker\\cli-plugins, then %ProgramFiles%\\Docker\\cli-plugins only', () => {
-    expect(pluginSearchDirs('win32', env, 'C:\\Users\\u\\.docker', [])).toEqual([
-      'C:\\Users\\u\\.docker\\cli-plugins',
-      'D:\\Programs\\Docker\\cli-plugins',
-    ]);
+    expect(pluginSearchDirs('win32', env, 'C:\\Users\\u\\.docker', [])).toEqual(['C:\\Users\\u\\.docker\\cli-plugins', 'D:\\Programs\\Docker\\cli-plugins']);
     expect(pluginSearchDirs('win32', {}, 'C:\\Users\\u\\.docker', [])[1]).toBe('C:\\Program Files\\Docker\\cli-plugins');
   });
 

@@ -58,15 +58,28 @@ describe('probe parsers', () => {
           platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/amd64/v4', 'linux/386'],
           buildkit: 'v0.32.2',
         },
-        { name: 'multi-arm64', endpoint: 'unix:///tmp/ocifix-test-stack/bk-b/buildkitd.sock', configured: ['linux/arm64'], platforms: ['linux/arm64', 'linux/amd64', 'linux/amd64/v2', 'linux/386'], buildkit: 'v0.32.2' },
+        {
+          name: 'multi-arm64',
+          endpoint: 'unix:///tmp/ocifix-test-stack/bk-b/buildkitd.sock',
+          configured: ['linux/arm64'],
+          platforms: ['linux/arm64', 'linux/amd64', 'linux/amd64/v2', 'linux/386'],
+          buildkit: 'v0.32.2',
+        },
       ],
     });
-    expect(parseBuildxInspect(INSPECT_DOCKER)).toEqual({ name: 'dockerd', driver: 'docker', nodes: [{ name: 'dockerd', endpoint: 'dockerd', configured: [], platforms: ['linux/amd64', 'linux/386'], buildkit: 'v0.8+unknown' }] });
+    expect(parseBuildxInspect(INSPECT_DOCKER)).toEqual({
+      name: 'dockerd',
+      driver: 'docker',
+      nodes: [{ name: 'dockerd', endpoint: 'dockerd', configured: [], platforms: ['linux/amd64', 'linux/386'], buildkit: 'v0.8+unknown' }],
+    });
     expect(parseBuildxInspect('garbage')).toBeUndefined();
   });
 
   it('docker info: image store and daemon platform', () => {
-    expect(parseDockerInfo('[["Backing Filesystem","extfs"],["Supports d_type","true"]]|linux|x86_64\n')).toEqual({ containerdStore: false, platform: 'linux/amd64' });
+    expect(parseDockerInfo('[["Backing Filesystem","extfs"],["Supports d_type","true"]]|linux|x86_64\n')).toEqual({
+      containerdStore: false,
+      platform: 'linux/amd64',
+    });
     expect(parseDockerInfo('[["driver-type","io.containerd.snapshotter.v1"]]|linux|aarch64\n')).toEqual({ containerdStore: true, platform: 'linux/arm64' });
     expect(parseDockerInfo('null|linux|x86_64')).toEqual({ containerdStore: false, platform: 'linux/amd64' });
     expect(parseDockerInfo('null|linux|armv7l')?.platform).toBe('linux/arm/v7');
@@ -95,7 +108,11 @@ describe('Probes: each probe at most once, with the user globals and builder', (
       '--context x buildx inspect multi': { stdout: INSPECT_MULTI },
       '--context x info -f {{json .DriverStatus}}|{{.OSType}}|{{.Architecture}}': { stdout: 'null|linux|x86_64\n' },
     });
-    const docker = new Docker(runner, { forward: ['--context', 'x'], debug: false, help: false }, { DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: '/usr/bin/docker' });
+    const docker = new Docker(
+      runner,
+      { forward: ['--context', 'x'], debug: false, help: false },
+      { DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: '/usr/bin/docker' },
+    );
     const probes = new Probes(docker, 'multi');
     await probes.run(['builder', 'buildx-version']);
     await probes.run(['builder', 'daemon']);

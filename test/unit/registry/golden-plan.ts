@@ -17,8 +17,7 @@ export const GOLDEN_DIR = resolve(__dirname, '../../fixtures/imagetools-dry-run'
 export const GOLDEN_VERSIONS = ['v0.36.1', 'v0.15.1'] as const;
 
 export type GoldenRequest =
-  | { action: 'annotate'; ref: string; set?: string[]; remove?: string[] }
-  | { action: 'retag'; source: string; targets: string[]; allowManifest?: boolean };
+  { action: 'annotate'; ref: string; set?: string[]; remove?: string[] } | { action: 'retag'; source: string; targets: string[]; allowManifest?: boolean };
 
 export interface GoldenCase {
   name: string;

@@ -36,7 +36,12 @@ describe('imagetools byte model against captured real dry-run output', () => {
 });
 
 describe('modelCovers: what the captures do not prove falls back to the dry run', () => {
-  const d: Descriptor = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 10, platform: { os: 'linux', architecture: 'amd64' } };
+  const d: Descriptor = {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: `sha256:${'a'.repeat(64)}`,
+    size: 10,
+    platform: { os: 'linux', architecture: 'amd64' },
+  };
   it('covers the captured shapes', () => {
     expect(modelCovers([d, { ...d, annotations: { 'org.example.k': '<é\u2028>' }, urls: ['x'], artifactType: 't' }], { 'org.example.i': 'a=b\n' })).toBe(true);
   });

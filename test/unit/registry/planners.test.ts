@@ -12,8 +12,10 @@ import { parseReference } from '../../../src/registry/reference.js';
 // Real buildx v0.36.1 output: `imagetools inspect --raw` of a 2-platform index (SOURCE) and
 // `imagetools create --dry-run --annotation $'index:z.key=<a>&"b"\ é ☃ \u2028 \t x' --annotation index:a.key=
 //  --annotation 'manifest-descriptor[linux/amd64]:m=1' SOURCE` (GOLDEN, trailing newline removed).
-const GOLDEN = "{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"application/vnd.oci.image.index.v1+json\",\n  \"manifests\": [\n    {\n      \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n      \"digest\": \"sha256:d4003717e99ab6b55b0f5245706e3c38abf5e7255305f9cbb2a2c7e80332a436\",\n      \"size\": 476,\n      \"annotations\": {\n        \"m\": \"1\"\n      },\n      \"platform\": {\n        \"architecture\": \"amd64\",\n        \"os\": \"linux\"\n      }\n    },\n    {\n      \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n      \"digest\": \"sha256:e036dd0d96c56b49359f81d025c0f9f98e0da2d99815c96914a95951d2504e62\",\n      \"size\": 476,\n      \"platform\": {\n        \"architecture\": \"arm64\",\n        \"os\": \"linux\"\n      }\n    }\n  ],\n  \"annotations\": {\n    \"a.key\": \"\",\n    \"z.key\": \"\\u003ca\\u003e\\u0026\\\"b\\\"\\\\ é ☃ \\u2028 \\t x\"\n  }\n}";
-const SOURCE = "{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"application/vnd.oci.image.index.v1+json\",\n  \"manifests\": [\n    {\n      \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n      \"digest\": \"sha256:d4003717e99ab6b55b0f5245706e3c38abf5e7255305f9cbb2a2c7e80332a436\",\n      \"size\": 476,\n      \"platform\": {\n        \"architecture\": \"amd64\",\n        \"os\": \"linux\"\n      }\n    },\n    {\n      \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n      \"digest\": \"sha256:e036dd0d96c56b49359f81d025c0f9f98e0da2d99815c96914a95951d2504e62\",\n      \"size\": 476,\n      \"platform\": {\n        \"architecture\": \"arm64\",\n        \"os\": \"linux\"\n      }\n    }\n  ]\n}";
+const GOLDEN =
+  '{\n  "schemaVersion": 2,\n  "mediaType": "application/vnd.oci.image.index.v1+json",\n  "manifests": [\n    {\n      "mediaType": "application/vnd.oci.image.manifest.v1+json",\n      "digest": "sha256:d4003717e99ab6b55b0f5245706e3c38abf5e7255305f9cbb2a2c7e80332a436",\n      "size": 476,\n      "annotations": {\n        "m": "1"\n      },\n      "platform": {\n        "architecture": "amd64",\n        "os": "linux"\n      }\n    },\n    {\n      "mediaType": "application/vnd.oci.image.manifest.v1+json",\n      "digest": "sha256:e036dd0d96c56b49359f81d025c0f9f98e0da2d99815c96914a95951d2504e62",\n      "size": 476,\n      "platform": {\n        "architecture": "arm64",\n        "os": "linux"\n      }\n    }\n  ],\n  "annotations": {\n    "a.key": "",\n    "z.key": "\\u003ca\\u003e\\u0026\\"b\\"\\\\ é ☃ \\u2028 \\t x"\n  }\n}';
+const SOURCE =
+  '{\n  "schemaVersion": 2,\n  "mediaType": "application/vnd.oci.image.index.v1+json",\n  "manifests": [\n    {\n      "mediaType": "application/vnd.oci.image.manifest.v1+json",\n      "digest": "sha256:d4003717e99ab6b55b0f5245706e3c38abf5e7255305f9cbb2a2c7e80332a436",\n      "size": 476,\n      "platform": {\n        "architecture": "amd64",\n        "os": "linux"\n      }\n    },\n    {\n      "mediaType": "application/vnd.oci.image.manifest.v1+json",\n      "digest": "sha256:e036dd0d96c56b49359f81d025c0f9f98e0da2d99815c96914a95951d2504e62",\n      "size": 476,\n      "platform": {\n        "architecture": "arm64",\n        "os": "linux"\n      }\n    }\n  ]\n}';
 
 const noRun: Runner = {
   run: () => {
@@ -68,12 +70,19 @@ describe('Go encoding/json model', () => {
     expect(goJsonString('<>&\u2028\u2029\n\t\b\f\x01"\\é')).toBe('"\\u003c\\u003e\\u0026\\u2028\\u2029\\n\\t\\b\\f\\u0001\\"\\\\é"');
   });
   it('drops unknown fields and empty maps like ocispecs structs', () => {
-    const out = marshalIndexLikeGo({ schemaVersion: 2, manifests: [{ mediaType: 'm', digest: 'd', size: 1, annotations: {}, extra: 1 } as never], annotations: {} });
+    const out = marshalIndexLikeGo({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'm', digest: 'd', size: 1, annotations: {}, extra: 1 } as never],
+      annotations: {},
+    });
     expect(out).toBe('{\n  "schemaVersion": 2,\n  "manifests": [\n    {\n      "mediaType": "m",\n      "digest": "d",\n      "size": 1\n    }\n  ]\n}');
   });
   it('merges duplicate digests like buildx addDesc', () => {
     const d = { mediaType: MEDIA.ociManifest, digest: AMD, size: 1 };
-    const flat = flattenLikeBuildx([{ ...d, annotations: { a: '1' } }, { ...d, annotations: { b: '2' }, platform: { os: 'linux', architecture: 'amd64' } }]);
+    const flat = flattenLikeBuildx([
+      { ...d, annotations: { a: '1' } },
+      { ...d, annotations: { b: '2' }, platform: { os: 'linux', architecture: 'amd64' } },
+    ]);
     expect(flat).toEqual([{ ...d, annotations: { a: '1', b: '2' }, platform: { architecture: 'amd64', os: 'linux' } }]);
   });
 });
@@ -84,13 +93,36 @@ describe('planAnnotate', () => {
     const plan = planAnnotate({ target: REF, current: cur, set: set('org.example.second=2'), remove: [], extraTags: [], argv: it_ });
     expect(plan.steps).toHaveLength(1);
     expect(plan.steps[0]!.argv).toEqual([
-      'imagetools', 'create', '--builder', 'multi', '--progress', 'plain', '-t', '127.0.0.1:5000/app/x:v1',
-      '--annotation', 'index:org.example.b=x', '--annotation', 'index:org.example.first=1', '--annotation', 'index:org.example.second=2',
+      'imagetools',
+      'create',
+      '--builder',
+      'multi',
+      '--progress',
+      'plain',
+      '-t',
+      '127.0.0.1:5000/app/x:v1',
+      '--annotation',
+      'index:org.example.b=x',
+      '--annotation',
+      'index:org.example.first=1',
+      '--annotation',
+      'index:org.example.second=2',
       `127.0.0.1:5000/app/x@${cur.digest}`,
     ]);
     expect(plan.steps[0]!.preflight).toEqual([
-      'imagetools', 'create', '--builder', 'multi', '--dry-run', '-t', '127.0.0.1:5000/app/x:v1',
-      '--annotation', 'index:org.example.b=x', '--annotation', 'index:org.example.first=1', '--annotation', 'index:org.example.second=2',
+      'imagetools',
+      'create',
+      '--builder',
+      'multi',
+      '--dry-run',
+      '-t',
+      '127.0.0.1:5000/app/x:v1',
+      '--annotation',
+      'index:org.example.b=x',
+      '--annotation',
+      'index:org.example.first=1',
+      '--annotation',
+      'index:org.example.second=2',
       `127.0.0.1:5000/app/x@${cur.digest}`,
     ]);
     expect(plan.cas).toEqual([{ ref: '127.0.0.1:5000/app/x:v1', digest: cur.digest }]);
@@ -102,7 +134,14 @@ describe('planAnnotate', () => {
   });
 
   it('adds descriptor annotations with platform-scoped flags', () => {
-    const plan = planAnnotate({ target: REF, current: indexOf(withAttestations()), set: set('manifest-descriptor[linux/amd64]:k=v'), remove: [], extraTags: [], argv: it_ });
+    const plan = planAnnotate({
+      target: REF,
+      current: indexOf(withAttestations()),
+      set: set('manifest-descriptor[linux/amd64]:k=v'),
+      remove: [],
+      extraTags: [],
+      argv: it_,
+    });
     expect(plan.steps[0]!.argv).toContain('manifest-descriptor[linux/amd64]:k=v');
     const idx = JSON.parse(plan.result.bytes) as Index;
     expect(idx.manifests.map((d) => d.annotations?.['k'])).toEqual(['v', undefined, undefined, undefined]);
@@ -110,7 +149,14 @@ describe('planAnnotate', () => {
   });
 
   it('resolves "every entry" vs platform-specific values deterministically (one flag per platform)', () => {
-    const plan = planAnnotate({ target: REF, current: indexOf(withAttestations()), set: set('manifest-descriptor:k=all', 'manifest-descriptor[linux/arm64]:k=arm'), remove: [], extraTags: [], argv: it_ });
+    const plan = planAnnotate({
+      target: REF,
+      current: indexOf(withAttestations()),
+      set: set('manifest-descriptor:k=all', 'manifest-descriptor[linux/arm64]:k=arm'),
+      remove: [],
+      extraTags: [],
+      argv: it_,
+    });
     const flags = plan.steps[0]!.argv.filter((_, i, a) => a[i - 1] === '--annotation');
     expect(flags).toEqual(['manifest-descriptor[linux/amd64]:k=all', 'manifest-descriptor[linux/arm64]:k=arm', 'manifest-descriptor[unknown/unknown]:k=all']);
     const idx = JSON.parse(plan.result.bytes) as Index;
@@ -119,9 +165,27 @@ describe('planAnnotate', () => {
 
   it('removes descriptor annotations by passing every entry as a JSON descriptor', () => {
     const cur = indexOf(withAttestations({ keep: '1' }));
-    const plan = planAnnotate({ target: REF, current: cur, set: [], remove: rm({ type: 'manifest-descriptor', key: 'org.example.arm' }), extraTags: [], argv: it_ });
+    const plan = planAnnotate({
+      target: REF,
+      current: cur,
+      set: [],
+      remove: rm({ type: 'manifest-descriptor', key: 'org.example.arm' }),
+      extraTags: [],
+      argv: it_,
+    });
     const argv = plan.steps[0]!.argv;
-    expect(argv.slice(0, 10)).toEqual(['imagetools', 'create', '--builder', 'multi', '--progress', 'plain', '-t', '127.0.0.1:5000/app/x:v1', '--annotation', 'index:keep=1']);
+    expect(argv.slice(0, 10)).toEqual([
+      'imagetools',
+      'create',
+      '--builder',
+      'multi',
+      '--progress',
+      'plain',
+      '-t',
+      '127.0.0.1:5000/app/x:v1',
+      '--annotation',
+      'index:keep=1',
+    ]);
     const sources = argv.slice(10).map((s) => JSON.parse(s) as Record<string, unknown>);
     expect(sources).toHaveLength(4);
     expect(sources[1]).toEqual({ mediaType: MEDIA.ociManifest, digest: ARM, size: 476, platform: { architecture: 'arm64', os: 'linux' } });
@@ -152,7 +216,17 @@ describe('planAnnotate', () => {
     ]);
     const b = planAnnotate({ target: REF, current: cur, set: [], remove: rm({ key: 'a' }), extraTags, argv: it_ });
     expect(b.steps.map((s) => s.tags)).toEqual([['127.0.0.1:5000/app/x:v1', '127.0.0.1:5000/app/x:latest'], ['127.0.0.1:5000/other/y:v1']]);
-    expect(b.steps[1]!.argv).toEqual(['imagetools', 'create', '--builder', 'multi', '--progress', 'plain', '-t', '127.0.0.1:5000/other/y:v1', `127.0.0.1:5000/app/x@${b.result.digest}`]);
+    expect(b.steps[1]!.argv).toEqual([
+      'imagetools',
+      'create',
+      '--builder',
+      'multi',
+      '--progress',
+      'plain',
+      '-t',
+      '127.0.0.1:5000/other/y:v1',
+      `127.0.0.1:5000/app/x@${b.result.digest}`,
+    ]);
   });
 
   it('nothing to change: no write of REF', () => {
@@ -196,14 +270,24 @@ describe('planAnnotate', () => {
 
   it('refuses types imagetools cannot write, with buildx words', () => {
     const cur = indexOf(withAttestations());
-    expect(() => planAnnotate({ target: REF, current: cur, set: parseAnnotation('manifest:a=1'), remove: [], extraTags: [], argv: it_ })).toThrow(/^"manifest" annotations are not supported yet/);
+    expect(() => planAnnotate({ target: REF, current: cur, set: parseAnnotation('manifest:a=1'), remove: [], extraTags: [], argv: it_ })).toThrow(
+      /^"manifest" annotations are not supported yet/,
+    );
     expect(() => planAnnotate({ target: REF, current: cur, set: parseAnnotation('index-descriptor:a=1'), remove: [], extraTags: [], argv: it_ })).toThrow(
       /^"index-descriptor" annotations are invalid while creating an image/,
     );
   });
 
   it('a platform that is not in the index is a usage error', () => {
-    const f = () => planAnnotate({ target: REF, current: indexOf(withAttestations()), set: set('manifest-descriptor[linux/s390x]:a=1'), remove: [], extraTags: [], argv: it_ });
+    const f = () =>
+      planAnnotate({
+        target: REF,
+        current: indexOf(withAttestations()),
+        set: set('manifest-descriptor[linux/s390x]:a=1'),
+        remove: [],
+        extraTags: [],
+        argv: it_,
+      });
     expect(f).toThrow(UsageError);
     expect(f).toThrow(/no entry with platform linux\/s390x/);
   });
@@ -225,7 +309,17 @@ describe('planRetag', () => {
     });
     expect(plan.steps).toHaveLength(1);
     expect(plan.steps[0]!.argv).toEqual([
-      'imagetools', 'create', '--builder', 'multi', '--progress', 'plain', '-t', '127.0.0.1:5000/app/x:v1', '-t', '127.0.0.1:5000/prod/x:v1', `127.0.0.1:5000/app/x@${cur.digest}`,
+      'imagetools',
+      'create',
+      '--builder',
+      'multi',
+      '--progress',
+      'plain',
+      '-t',
+      '127.0.0.1:5000/app/x:v1',
+      '-t',
+      '127.0.0.1:5000/prod/x:v1',
+      `127.0.0.1:5000/app/x@${cur.digest}`,
     ]);
     expect(plan.unchanged).toEqual(['127.0.0.1:5000/app/x:latest']);
     expect(plan.result.digest).toBe(cur.digest);
@@ -233,7 +327,12 @@ describe('planRetag', () => {
   });
   it('a manifest source is refused, or copied as it is with --prefer-index=false', () => {
     const m = resolveBytes(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: {}, layers: [] })));
-    const input = { source: parseReference('127.0.0.1:5000/app/x:v1'), resolved: m, targets: [{ ref: parseReference('127.0.0.1:5000/app/x:v2'), digest: null }], argv: it_ };
+    const input = {
+      source: parseReference('127.0.0.1:5000/app/x:v1'),
+      resolved: m,
+      targets: [{ ref: parseReference('127.0.0.1:5000/app/x:v2'), digest: null }],
+      argv: it_,
+    };
     expect(() => planRetag({ ...input, allowManifest: false })).toThrow(/--allow-manifest/);
     const plan = planRetag({ ...input, allowManifest: true });
     expect(plan.steps[0]!.argv).toContain('--prefer-index=false');
@@ -243,9 +342,17 @@ describe('planRetag', () => {
 
 describe('checkTag', () => {
   const cur = indexOf(withAttestations({ 'org.opencontainers.image.version': '1.2' }));
-  const plats = (...p: string[]) => p.map((spec) => ({ spec, platform: { os: spec.split('/')[0]!, architecture: spec.split('/')[1]!, ...(spec.split('/')[2] ? { variant: spec.split('/')[2]! } : {}) } }));
+  const plats = (...p: string[]) =>
+    p.map((spec) => ({
+      spec,
+      platform: { os: spec.split('/')[0]!, architecture: spec.split('/')[1]!, ...(spec.split('/')[2] ? { variant: spec.split('/')[2]! } : {}) },
+    }));
   it('ok: platforms (normalized, attestations ignored), digest, annotations', () => {
-    const r = checkTag('r', cur, { platforms: plats('linux/amd64', 'linux/arm64/v8'), digest: cur.digest, annotations: set('org.opencontainers.image.version=1.2', 'manifest-descriptor[linux/arm64]:org.example.arm=yes') });
+    const r = checkTag('r', cur, {
+      platforms: plats('linux/amd64', 'linux/arm64/v8'),
+      digest: cur.digest,
+      annotations: set('org.opencontainers.image.version=1.2', 'manifest-descriptor[linux/arm64]:org.example.arm=yes'),
+    });
     expect(r.problems).toEqual([]);
     expect(r.ok).toBe(true);
     expect(r.platforms).toEqual(['linux/amd64', 'linux/arm64']);
@@ -256,7 +363,11 @@ describe('checkTag', () => {
     expect(r.problems.map((p) => p.code)).toEqual(['missing-platform']);
   });
   it('reports each problem', () => {
-    const r = checkTag('r', cur, { platforms: plats('linux/s390x'), digest: `sha256:${'e'.repeat(64)}`, annotations: set('org.opencontainers.image.version=1.3', 'missing=1') });
+    const r = checkTag('r', cur, {
+      platforms: plats('linux/s390x'),
+      digest: `sha256:${'e'.repeat(64)}`,
+      annotations: set('org.opencontainers.image.version=1.3', 'missing=1'),
+    });
     expect(r.problems.map((p) => p.code)).toEqual(['digest-mismatch', 'missing-platform', 'annotation-mismatch', 'annotation-missing']);
   });
   it('a tag on a platform manifest or a missing tag fails', () => {
