@@ -63,9 +63,9 @@ lint: deps
 format: deps
 	prettier --write .
 
-# Everything: types, unit, the built binaries through the real docker CLI (linux-x64) and qemu
+# Everything: lint (eslint + prettier --check), types, unit, the built binaries through the real docker CLI (linux-x64) and qemu
 # (linux-arm64), and e2e on the real stack.
-test: typecheck binary binaries-ci
+test: lint typecheck binary binaries-ci
 	scripts/test-env up
 	@status=0; vitest run || status=$$?; scripts/test-env down; exit $$status
 
