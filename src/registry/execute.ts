@@ -232,6 +232,7 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
   if (opts.dryRun || plan.steps.length === 0) return { plan, written: false, commands };
   await compareAndSwap(it, plan);
   let wrote = 0;
+  const t0 = Date.now();
   for (const step of plan.steps) {
     log(`running: ${it.commandLine(step.argv).join(' ')}`);
     try {
@@ -242,7 +243,18 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
     }
     wrote++;
   }
+  // A writer whose compare-and-swap re-read came before our write lands its own write within about
+  // one write's time of ours: read back after that long, so such a write shows as "another writer
+  // moved it after our write" (exit 1) instead of an overwrite both sides call a success.
+  await new Promise((res) => setTimeout(res, settleMs(Date.now() - t0, opts.env)));
   return { plan, written: true, commands, readBack: await readBack(it, plan) };
+}
+
+/** How long to wait before the read-back: the write's own duration, 100 ms–1 s (OCIFIX_REGISTRY_SETTLE_MS overrides; 0 = none). */
+export function settleMs(writeMs: number, env: NodeJS.ProcessEnv | undefined): number {
+  const raw = env?.['OCIFIX_REGISTRY_SETTLE_MS'];
+  if (raw !== undefined && raw !== '' && Number.isFinite(Number(raw)) && Number(raw) >= 0) return Number(raw);
+  return Math.min(1000, Math.max(100, writeMs));
 }
 
 export interface AnnotateChanges {
