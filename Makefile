@@ -96,10 +96,9 @@ test-matrix: binary
 	scripts/test-env down; exit $$status
 
 # docker/buildx's own integration tests (tests/ of the pinned buildx module, built with `go test -c`)
-# with the remote worker, once with the real buildx as `buildx` and once with a `buildx` that sends
-# build/b/bake to dist/docker-ocifix; prints the per-test table and the differences
-# (build/peer/table.md). OCIFIX_PEER_WORKERS="remote docker-container" adds the docker-container
-# worker. Not part of `make test`.
+# on the remote and docker-container workers, once with the real buildx as `buildx` and once with a
+# `buildx` that sends build/b/bake to dist/docker-ocifix; prints the per-test table and the
+# differences (build/peer/table.md). Not part of `make test`.
 test-peer: binary
 	scripts/test-peer run
 
