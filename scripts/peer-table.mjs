@@ -81,11 +81,14 @@ function failureSummary(lines) {
 
 const runs = {}; // mode -> Map
 const seconds = {};
+const calls = {}; // worker -> build/b/bake invocations the ocifix run's wrapper sent to docker-ocifix
 for (const f of readdirSync(dir).sort()) {
   const m = /^(baseline|ocifix)-(.+)\.jsonl$/.exec(f);
   if (!m) continue;
   runs[m[1]] ??= new Map();
   for (const [k, v] of readRun(join(dir, f))) runs[m[1]].set(k, v);
+  const c = join(dir, `${m[1]}-${m[2]}.calls`);
+  if (existsSync(c)) calls[m[2]] = Number(readFileSync(c, 'utf8').trim());
   const s = join(dir, `${m[1]}-${m[2]}.seconds`);
   if (existsSync(s)) seconds[`${m[1]} ${m[2]}`] = Number(readFileSync(s, 'utf8').trim());
 }
@@ -127,6 +130,14 @@ for (const mode of MODES) {
     .map(([k, v]) => `${k.slice(mode.length + 1)} ${v} s`)
     .join(', ');
   out.push(`| ${mode} | ${c.pass} | ${c.fail} | ${c.skip} | ${c.missing} | ${t} |`);
+}
+if (Object.keys(calls).length) {
+  out.push(
+    '',
+    `The ocifix run sent ${Object.entries(calls)
+      .map(([w, n]) => `${n} build/bake calls (${w})`)
+      .join(', ')} to docker-ocifix.`,
+  );
 }
 out.push('', `Differences: ${diffs.length} (${diffs.length - unexplained.length} expected, ${unexplained.length} unexplained)`, '');
 for (const n of diffs) {
