@@ -10,7 +10,7 @@ export OCIFIX_TOOLS_DIR ?= $(HOME)/.cache/docker-ocifix/tools
 
 SOURCES := $(shell find src -name '*.ts') scripts/build.mjs package.json
 
-.PHONY: test-races lint format fix-table deps binary binaries-ci release bundle typecheck unit test test-unit test-integration test-e2e test-release test-matrix bench install uninstall clean stack-up stack-down
+.PHONY: test-races lint format fix-table deps binary binaries-ci release bundle typecheck unit test test-unit test-integration test-e2e test-release test-matrix test-peer bench install uninstall clean stack-up stack-down
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -95,6 +95,13 @@ test-matrix: binary binaries-ci
 	echo "integration tests through $$(build/docker29/docker --version)" && \
 	PATH=$(CURDIR)/build/docker29:$$PATH vitest run --project integration || status=$$?; \
 	scripts/test-env down; exit $$status
+
+# docker/buildx's own integration tests (tests/ of the pinned buildx module, built with `go test -c`)
+# on the remote and docker-container workers, once with the real buildx as `buildx` and once with a
+# `buildx` that sends build/b/bake to dist/docker-ocifix; prints the per-test table and the
+# differences (build/peer/table.md). Not part of `make test`.
+test-peer: binary
+	scripts/test-peer run
 
 stack-up:
 	scripts/test-env up
