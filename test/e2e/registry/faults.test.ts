@@ -143,3 +143,47 @@ describe('a signal in the middle of a write', () => {
     expect(stderr).not.toContain('could not be re-read');
   });
 });
+
+describe('a signal during the post-push annotate of a build', () => {
+  it('buildx 0.15.1 multi-node push, SIGTERM to docker while the annotated index is written: not 0, and the last line says which tags moved', async () => {
+    proxy.clear();
+    const repo = uniq('sigterm-build');
+    const tagB = new RegExp(`^/v2/${repo}/manifests/b$`);
+    // the build's own push of :b arms the rule; ocifix's annotate write of :b then hangs
+    proxy.add({ method: /^PUT$/, path: tagB, after: { method: /^PUT$/, path: tagB }, action: { kind: 'stall' } });
+    const { spawn } = await import('node:child_process');
+    const args = [
+      'ocifix',
+      'build',
+      '--builder',
+      'multi',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--annotation',
+      'index:org.example.sig=1',
+      '-t',
+      `${addr}/${repo}:a`,
+      '-t',
+      `${addr}/${repo}:b`,
+      '--push',
+      fixture('scratch'),
+    ];
+    const child = spawn('docker', args, { env: { ...process.env, ...buildEnv({ version: 'v0.15.1' }) } as NodeJS.ProcessEnv });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 120_000;
+    while (proxy.log.filter((l) => l.method === 'PUT' && tagB.test(l.path)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGTERM');
+    const code = await exit;
+    expect(code, stderr).not.toBe(0);
+    const a = (await getManifest(repo, 'a')).digest;
+    const b = (await getManifest(repo, 'b')).digest;
+    // :b still holds the pushed index; :a holds the annotated one or the pushed one — the line says which
+    expect(stderr, stderr).toContain(`${addr}/${repo}:b unchanged`);
+    expect(stderr, stderr).toMatch(new RegExp(`${addr}/${repo}:a (unchanged|written \\(now ${a}\\))`));
+    expect(stderr).not.toContain('could not be re-read');
+    expect(b).toMatch(/^sha256:/);
+  });
+});
