@@ -36,12 +36,12 @@ export function verdict(ok, text) {
 
 /**
  * The test stack (scripts/test-env up) with the built plugin: a private copy of its DOCKER_CONFIG
- * holding dist/docker-ocifix, in a temp dir `dir` (remove it when done), and the environment that
+ * holding dist/docker-ocifix (or `binary`), in a temp dir `dir` (remove it when done), and the environment that
  * uses it. Exits with a message when the binary or the stack is missing.
  */
-export function stackWithPlugin(prefix) {
+export function stackWithPlugin(prefix, binary) {
   const root = resolve(import.meta.dirname, '../..');
-  const bin = join(root, 'dist/docker-ocifix');
+  const bin = binary ? resolve(binary) : join(root, 'dist/docker-ocifix');
   const envFile = join(process.env.OCIFIX_TEST_STATE ?? '/tmp/ocifix-test-stack', 'env.json');
   if (!existsSync(bin)) {
     console.error(`${bin} is missing: run make binary first`);
@@ -60,5 +60,5 @@ export function stackWithPlugin(prefix) {
   delete env.DOCKER_HOST;
   delete env.DOCKER_CONTEXT;
   delete env.BUILDX_BUILDER;
-  return { root, stack, dir, env };
+  return { root, stack, dir, env, bin };
 }

@@ -15,27 +15,14 @@
 // ocifix command run with that binary to the same alternation, labelled "(baseline)".
 //   BENCH_RUNS=12 BENCH_BUILD_RUNS=8 [BENCH_BINARY=path] [BENCH_BASELINE=path] node scripts/bench/registry.mjs
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fmt, stats, verdict } from './lib.mjs';
+import { fmt, stackWithPlugin, stats, verdict } from './lib.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
-const bin = process.env.BENCH_BINARY ? resolve(process.env.BENCH_BINARY) : join(root, 'dist/docker-ocifix');
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const buildRuns = Number(process.env.BENCH_BUILD_RUNS ?? 8);
-const state = process.env.OCIFIX_TEST_STATE ?? '/tmp/ocifix-test-stack';
-const envFile = join(state, 'env.json');
-
-if (!existsSync(bin)) {
-  console.error(`${bin} is missing: run make binary first`);
-  process.exit(1);
-}
-if (!existsSync(envFile)) {
-  console.error(`the test stack is not up (${envFile} is missing): run scripts/test-env up first`);
-  process.exit(1);
-}
-const stackEnv = JSON.parse(readFileSync(envFile, 'utf8'));
+const { root, stack: stackEnv, dir: base, env } = stackWithPlugin('ocifix-bench-registry-', process.env.BENCH_BINARY);
 const registry = stackEnv.REGISTRY;
 const crane = stackEnv.OCIFIX_CRANE;
 const toolsDir = stackEnv.OCIFIX_TOOLS_DIR ?? join(homedir(), '.cache/docker-ocifix/tools');
@@ -50,14 +37,6 @@ function findRegctl(dir) {
   return undefined;
 }
 
-const base = mkdtempSync(join(tmpdir(), 'ocifix-bench-registry-'));
-const cfg = join(base, 'docker-config');
-cpSync(stackEnv.DOCKER_CONFIG, cfg, { recursive: true, verbatimSymlinks: true });
-symlinkSync(bin, join(cfg, 'cli-plugins/docker-ocifix'));
-const env = { ...process.env, DOCKER_CONFIG: cfg, BUILDKIT_PROGRESS: 'plain' };
-delete env.DOCKER_HOST;
-delete env.DOCKER_CONTEXT;
-delete env.BUILDX_BUILDER;
 delete env.OCIFIX_BUILDX_VIA_DOCKER;
 const baseline = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 let baseEnv;
