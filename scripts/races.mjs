@@ -28,6 +28,7 @@ const b = sync([
 ]);
 if (b.status !== 0) {
   console.error(b.stderr);
+  rmSync(dir, { recursive: true, force: true });
   process.exit(1);
 }
 const run = (args) =>

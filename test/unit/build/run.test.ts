@@ -4,11 +4,11 @@
  * classic-store daemon. Outcomes checked: the builds buildx was asked to run, what reached stdout
  * and stderr, the exit code.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runBuild, type BuildContext } from '../../../src/build/run.js';
 import { Docker } from '../../../src/exec/docker.js';
 import type { RunOptions, RunResult, Runner } from '../../../src/exec/runner.js';
@@ -54,6 +54,12 @@ function ok(stdout: string): RunResult {
   return { exitCode: 0, stdout, stderr: '' };
 }
 
+/** The empty docker config dirs the contexts made, removed after the file's tests. */
+const configDirs: string[] = [];
+afterAll(() => {
+  for (const d of configDirs) rmSync(d, { recursive: true, force: true });
+});
+
 function context(machine: Machine): BuildContext & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -63,6 +69,7 @@ function context(machine: Machine): BuildContext & { out: () => string; err: () 
   stderr.on('data', (d: Buffer) => (err += d.toString()));
   // an empty docker config: no buildx plugin file is found there
   const env = { DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'ocifix-run-')), PATH: '/usr/bin' };
+  configDirs.push(env.DOCKER_CONFIG);
   const globals = { forward: [], debug: false, help: false };
   return {
     stdin: new PassThrough(),

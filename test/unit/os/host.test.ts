@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,8 +66,12 @@ describe('macOS', () => {
     writeFileSync(join(bundle, 'docker-buildx'), '');
     writeFileSync(join(home, '.docker/cli-plugins/docker-buildx'), '');
     const env = { HOME: home };
-    expect(pluginDirs(env, undefined, 'darwin').slice(0, 2)).toEqual([bundle, join(home, '.docker/cli-plugins')]);
-    expect(findPlugin('buildx', env, undefined, 'darwin')).toBe(join(bundle, 'docker-buildx'));
+    try {
+      expect(pluginDirs(env, undefined, 'darwin').slice(0, 2)).toEqual([bundle, join(home, '.docker/cli-plugins')]);
+      expect(findPlugin('buildx', env, undefined, 'darwin')).toBe(join(bundle, 'docker-buildx'));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('plugin socket: a path in $TMPDIR, used as is (no abstract namespace on macOS)', () => {
