@@ -5,10 +5,9 @@
  * strings (buildx < 0.19; attest < 0.20) or as objects of string attributes (≥ 0.19 / ≥ 0.20).
  * Pure.
  */
-import { parseBoolValue } from '../buildflags/args.js';
-import { describeExport, formatOutput, parseOutput, type ExportEntry } from '../buildflags/outputs.js';
+import { describeExport, formatOutput, parseOutput, quoteField, type ExportEntry } from '../buildflags/outputs.js';
 import { OcifixError } from '../errors.js';
-import type { BuildEnv } from '../build/derive.js';
+import { attestationsOf, type BuildEnv } from '../build/derive.js';
 import { readAnnotation, type BuildRequest, type RequestOutput } from '../build/request.js';
 
 /** A CSV string (old print shape, and what bake files may say) or an object of attributes. */
@@ -47,28 +46,12 @@ export function parseDefinition(text: string): BakeDefinition {
   return { ...(o.group ? { group: o.group } : {}), target: o.target };
 }
 
-const CSV_QUOTE = /[",\r\n]/;
-function csvField(f: string): string {
-  return CSV_QUOTE.test(f) || f !== f.trim() ? `"${f.replace(/"/g, '""')}"` : f;
-}
-
 /** One entry as the CSV value a `--set`/flag takes: strings as printed; objects `type` first, then the rest in order. */
 export function entryCsv(e: Entry): string {
   if (typeof e === 'string') return e;
   const keys = Object.keys(e);
   const ordered = [...keys.filter((k) => k === 'type'), ...keys.filter((k) => k !== 'type')];
-  return ordered.map((k) => csvField(`${k}=${e[k]}`)).join(',');
-}
-
-/** An attest entry's attributes (`type`, `disabled`, …). */
-function attestAttrs(e: Entry): Record<string, string> {
-  if (typeof e !== 'string') return e;
-  const out: Record<string, string> = {};
-  for (const f of e.split(',')) {
-    const eq = f.indexOf('=');
-    if (eq !== -1) out[f.slice(0, eq).trim().toLowerCase()] = f.slice(eq + 1);
-  }
-  return out;
+  return ordered.map((k) => quoteField(`${k}=${e[k]}`)).join(',');
 }
 
 /** The target's exports; an entry that does not parse makes the request invalid (buildx reports it). */
@@ -97,15 +80,6 @@ export function targetRequest(
 ): BuildRequest {
   const tags = t.tags ?? [];
   const { outputs, error } = targetOutputs(t, tags);
-  const explicit: string[] = [];
-  let provenanceMentioned = false;
-  for (const e of t.attest ?? []) {
-    const a = attestAttrs(e);
-    if (a['type'] === 'provenance') provenanceMentioned = true;
-    if (a['disabled'] !== undefined && parseBoolValue(a['disabled']) === true) continue;
-    explicit.push(a['type'] ?? entryCsv(e));
-  }
-  const noDefault = env.BUILDX_NO_DEFAULT_ATTESTATIONS !== undefined && parseBoolValue(env.BUILDX_NO_DEFAULT_ATTESTATIONS) === true;
   // `--set T.platform=a,b` prints as one entry: buildx splits them on commas when it builds
   const split = (xs: readonly string[]) =>
     xs
@@ -124,7 +98,7 @@ export function targetRequest(
     tags: [...tags],
     annotations: (t.annotations ?? []).map((a, i) => readAnnotation(i, a)),
     ...(typeof mp === 'string' ? { multiPlatform: mp } : {}),
-    attestations: { explicit, defaultProvenance: !provenanceMentioned && !noDefault },
+    attestations: attestationsOf((t.attest ?? []).map(entryCsv), env),
     ...(bake.metadataFile ? { metadataFile: bake.metadataFile } : {}),
     ...(bake.builder ? { builder: bake.builder } : {}),
     quiet: false,

@@ -129,6 +129,11 @@ export function attestations(p: ParsedBuildArgs, env: BuildEnv): Attestations {
   const sbom = lastValue(p, 'sbom');
   if (prov !== undefined && prov !== '') specs.push(canonicalAttest('provenance', prov));
   if (sbom !== undefined && sbom !== '') specs.push(canonicalAttest('sbom', sbom));
+  return attestationsOf(specs, env);
+}
+
+/** The attestations of `--attest`-style CSV specs (a build's flags, a bake target's `attest` entries). */
+export function attestationsOf(specs: readonly string[], env: BuildEnv): Attestations {
   const explicit: string[] = [];
   let provenanceMentioned = false;
   for (const s of specs) {

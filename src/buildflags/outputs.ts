@@ -99,7 +99,8 @@ export function parseOutput(s: string): ExportEntry {
   return entry;
 }
 
-function quoteField(field: string): string {
+/** One CSV field as Go's encoding/csv writes it back: quoted only when it must be. */
+export function quoteField(field: string): string {
   return /[",\r\n]/.test(field) || field !== field.trim() ? `"${field.replace(/"/g, '""')}"` : field;
 }
 
