@@ -16,6 +16,7 @@
  * Pure and deterministic (the temporary paths are inputs).
  */
 import { applyEdits, uses, type ArgEdit, type ParsedBuildArgs } from '../buildflags/args.js';
+import { formatOutput } from '../buildflags/outputs.js';
 import { annotationEdits } from '../build/annotation-edits.js';
 import type { BuildEnv } from '../build/derive.js';
 import { Draft, FactReader, type BuildVariant } from '../build/draft.js';
@@ -76,7 +77,7 @@ const NEEDS_DEFINITION: ReadonlyArray<keyof Changes> = ['annotations', 'attest',
 /** The target's values after `edits` (only the keys they change). */
 function changesOf(t: BakeTarget, r: BuildRequest, edits: readonly RequestEdit[]): Changes {
   const c: Changes = {};
-  let outputs: Array<string | undefined> = r.outputs.map((o) => o.raw ?? entryCsv(''));
+  let outputs: Array<string | undefined> = r.outputs.map((o) => o.raw ?? formatOutput(o.entry));
   let added: string[] = [];
   let outputsChanged = false;
   let annotations: Array<string[] | undefined> = r.annotations.map(() => undefined);
@@ -251,7 +252,7 @@ export function planBake(input: BakePlanInput): BakePlanResult {
   const anyChange = [...changes.values()].some((c) => Object.keys(c).length > 0) || metadata?.temporary === true;
 
   const files: Record<string, string> = {};
-  let mode: BakePlan['mode'] = anyChange ? (needsDefinition ? 'definition' : 'overrides') : 'unchanged';
+  const mode: BakePlan['mode'] = anyChange ? (needsDefinition ? 'definition' : 'overrides') : 'unchanged';
   const argEdits: ArgEdit[] = metadata?.temporary ? metadataEdits(p, metadata.path) : [];
   let stdinFile: string | undefined;
   if (mode === 'overrides') {
@@ -314,7 +315,6 @@ export function planBake(input: BakePlanInput): BakePlanResult {
     });
   }
   if (metadata?.temporary) postSteps.push({ kind: 'remove-temp', when: 'always', path: metadata.path });
-  if (mode === 'unchanged' && postSteps.length === 0) mode = 'unchanged';
 
   const refusal = planned.map((x) => x.target.refusal).find((r) => r !== undefined);
   const passthrough = mode === 'unchanged' && !refusal && postSteps.length === 0 && Object.keys(buildxEnv).length === 0;

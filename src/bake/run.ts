@@ -34,6 +34,8 @@ export async function runBake(ctx: BuildContext, args: readonly string[]): Promi
     startBuildx(ctx, plugin, a, { ...alias, ...env }, io);
   const unchanged = async (): Promise<number> => (await runBuildx(['bake', ...opts.rest], {}, stdinIo)).exitCode;
   let stdinIo: BuildIO = { stdout: 'inherit' };
+  /** `-f -`: our stdin, read once into a private file (removed on every way out). */
+  let captured: { path: string; remove(): Promise<void> } | undefined;
 
   if (bake.handOff) {
     if (bake.handOff.reason === 'uncertain' && !opts.quiet)
@@ -50,7 +52,7 @@ export async function runBake(ctx: BuildContext, args: readonly string[]): Promi
     // `-f -`: stdin is read once, for the --print and the bake
     if (bake.readsStdin) {
       const { captureStream } = await import('../build/post-step-ops.js');
-      const captured = await captureStream(ctx.stdin);
+      captured = await captureStream(ctx.stdin);
       stdinIo = { stdout: 'inherit', stdinFile: captured.path };
     }
     const printed = await printDefinition(ctx, plugin, [...opts.rest, '--print'], alias, stdinIo.stdinFile);
@@ -79,6 +81,7 @@ export async function runBake(ctx: BuildContext, args: readonly string[]): Promi
     const builder = bake.builder || alias['BUILDX_BUILDER'];
     return await executeWithOps(ctx, runPlan, { runBuildx, ...(builder ? { builder } : {}), quiet: opts.quiet, say });
   } finally {
+    await captured?.remove();
     await temp.remove();
   }
 }

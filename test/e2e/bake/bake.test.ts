@@ -4,7 +4,7 @@
 // as HCL (inherits, a matrix, variables), as JSON and as a compose file, with a --set from the
 // command line, on buildx 0.36.1 and 0.15.1. Checked where things end up: skopeo and crane on
 // the layout, the daemon's image store, the registry, the metadata file.
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -252,15 +252,18 @@ describe('docker ocifix bake: what it leaves alone, what it refuses', () => {
   it('a definition on stdin (-f -) is read once, for the --print and the bake', async () => {
     const b = bakeDir('stdin');
     const hcl = readFileSync(join(b.dir, 'docker-bake.hcl'), 'utf8');
+    // its own TMPDIR: the private copy of stdin (and every other temporary file) must be gone after
+    const tmp = workDir('bake-stdin-tmp');
     const r = await run('docker', ['ocifix', 'bake', '-f', '-', '--builder', 'single', 'layout'], {
       cwd: b.dir,
       input: hcl,
-      env: { ...buildEnv(), DOCKER_HOST: undefined, ...b.vars },
+      env: { ...buildEnv(), DOCKER_HOST: undefined, TMPDIR: tmp, ...b.vars },
     });
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect((await readLayoutIndex(join(b.dir, 'out', 'layout'))).manifests).toHaveLength(1);
     const sk = await skopeo(['inspect', '--raw', `oci:${join(b.dir, 'out', 'layout')}`]);
     expect((JSON.parse(sk.stdout) as { annotations?: Record<string, string> }).annotations?.['org.example.title']).toBe('layout');
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('docker bake through aliases.builder=ocifix', async () => {
