@@ -246,15 +246,8 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
   // A writer whose compare-and-swap re-read came before our write lands its own write within about
   // one write's time of ours: read back after that long, so such a write shows as "another writer
   // moved it after our write" (exit 1) instead of an overwrite both sides call a success.
-  await new Promise((res) => setTimeout(res, settleMs(Date.now() - t0, opts.env)));
+  await new Promise((res) => setTimeout(res, it.settleMs(Date.now() - t0)));
   return { plan, written: true, commands, readBack: await readBack(it, plan) };
-}
-
-/** How long to wait before the read-back: the write's own duration, 100 ms–1 s (OCIFIX_REGISTRY_SETTLE_MS overrides; 0 = none). */
-export function settleMs(writeMs: number, env: NodeJS.ProcessEnv | undefined): number {
-  const raw = env?.['OCIFIX_REGISTRY_SETTLE_MS'];
-  if (raw !== undefined && raw !== '' && Number.isFinite(Number(raw)) && Number(raw) >= 0) return Number(raw);
-  return Math.min(1000, Math.max(100, writeMs));
 }
 
 export interface AnnotateChanges {

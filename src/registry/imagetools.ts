@@ -57,6 +57,22 @@ export function registryTimeoutMs(env: NodeJS.ProcessEnv | undefined): number {
 }
 
 /**
+ * How long a write waits before its read-back: the write's own duration, 100 ms–1 s;
+ * OCIFIX_REGISTRY_SETTLE_MS (milliseconds, ≥ 0; 0 = none) overrides. A bad value is a usage error
+ * naming it, raised when the client is made — before anything is read or written.
+ */
+export function settleMs(writeMs: number, env: NodeJS.ProcessEnv | undefined): number {
+  const raw = env?.['OCIFIX_REGISTRY_SETTLE_MS'];
+  if (raw === undefined || raw === '') return Math.min(1000, Math.max(100, writeMs));
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(
+      `OCIFIX_REGISTRY_SETTLE_MS=${JSON.stringify(raw)}: expected a number of milliseconds, 0 or more (default: the write's own duration, 100–1000)`,
+    );
+  return n;
+}
+
+/**
  * A failure a second attempt of the same read can cure: the connection dropped or timed out, the
  * registry was briefly overloaded (429, 5xx). Not: not found, unauthorized, refused (nothing listens).
  */
@@ -85,6 +101,7 @@ export class Imagetools {
   readonly builder: string;
 
   private readonly timeoutMs: number;
+  private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly retryDelayMs: number;
   /** The buildx plugin started directly, or undefined: through `docker buildx`. */
   readonly plugin: string | undefined;
@@ -95,6 +112,8 @@ export class Imagetools {
   ) {
     this.builder = opts.builder || opts.env?.['BUILDX_BUILDER'] || '';
     this.timeoutMs = registryTimeoutMs(opts.env);
+    settleMs(0, opts.env); // a bad OCIFIX_REGISTRY_SETTLE_MS fails here, before any write
+    this.env = opts.env;
     this.retryDelayMs = opts.retryDelayMs ?? 250;
     this.plugin = opts.plugin;
   }
@@ -107,6 +126,11 @@ export class Imagetools {
   private exec(argv: readonly string[], extra: Pick<RunOptions, 'timeoutMs' | 'survivesCancel'> = {}): Promise<RunResult> {
     const o = { stdio: 'pipe' as const, ...extra };
     return this.plugin ? this.docker.buildxDirect(this.plugin, argv, o) : this.docker.buildx(argv, o);
+  }
+
+  /** How long a write that took `writeMs` waits before its read-back (see settleMs). */
+  settleMs(writeMs: number): number {
+    return settleMs(writeMs, this.env);
   }
 
   /** One imagetools call, ended after the timeout (then its stderr says so, for buildxError). */

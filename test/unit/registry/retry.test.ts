@@ -33,11 +33,13 @@ describe('OCIFIX_REGISTRY_TIMEOUT', () => {
 
 describe('the settle before a read-back', () => {
   it("one write's duration, 100 ms to 1 s; OCIFIX_REGISTRY_SETTLE_MS overrides (0 = none)", async () => {
-    const { settleMs } = await import('../../../src/registry/execute.js');
+    const { settleMs } = await import('../../../src/registry/imagetools.js');
     expect(settleMs(20, {})).toBe(100);
     expect(settleMs(350, {})).toBe(350);
     expect(settleMs(5000, {})).toBe(1000);
     expect(settleMs(350, { OCIFIX_REGISTRY_SETTLE_MS: '0' })).toBe(0);
     expect(settleMs(350, { OCIFIX_REGISTRY_SETTLE_MS: '50' })).toBe(50);
+    for (const v of ['-1', 'later'])
+      expect(() => settleMs(350, { OCIFIX_REGISTRY_SETTLE_MS: v })).toThrow(/OCIFIX_REGISTRY_SETTLE_MS=.*expected a number of milliseconds/);
   });
 });
