@@ -114,7 +114,8 @@ fix-table: deps
 bench: binary
 	node scripts/bench.mjs
 
-# Two `docker ocifix annotate` racing on one tag, 20 rounds on the test stack: counts silent losses.
+# Writers racing on one tag on the test stack, 20 rounds each (no injected delay): `docker ocifix annotate`
+# ∥ `docker ocifix annotate`, and ∥ a raw `imagetools create` moving the tag; counts silent losses.
 test-races: binary
 	scripts/test-env up
 	@status=0; ROUNDS=$${ROUNDS:-20} node scripts/races.mjs || status=$$?; scripts/test-env down; exit $$status

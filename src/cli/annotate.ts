@@ -19,7 +19,11 @@ export class AnnotateCommand extends RegistryCommand {
       index whose children all use Docker media types (imagetools would silently drop the annotations).
 
       The write is compare-and-swap: if REF (or a -t tag) moves between planning and writing,
-      nothing is written. What that cannot cover: the distribution API has no conditional write, so a write by someone else in the moment between that re-read and ours (one buildx start) is overwritten; a write after ours is caught by the read-back (exit 1). Each imagetools call ends after
+      nothing is written. When REF names no digest, imagetools reads the tag itself at the start of its
+      write, so a move after that re-read shows in the read-back (exit 1, "our annotations went onto
+      that writer's manifests"). What that cannot cover: the distribution API has no conditional write,
+      so a write by someone else inside imagetools' own run (between its read and its PUT, about 20 ms
+      on a local registry) is overwritten; a write after ours is caught by the read-back (exit 1). Each imagetools call ends after
       OCIFIX_REGISTRY_TIMEOUT seconds (default 60); reads are retried (3 attempts) on resets, timeouts
       and 429/5xx, writes never. \`--dry-run\` prints the exact imagetools commands and the resulting index.
       Registry access, credentials and builder configuration are buildx's (\`--builder\`, \`BUILDX_BUILDER\`).

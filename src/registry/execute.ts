@@ -193,6 +193,23 @@ async function compareAndSwap(it: Imagetools, plan: Plan): Promise<void> {
     throw new ConflictError(`tag moved since the plan was made: ${moved.join('; ')}; nothing was written. Re-run to plan against the new state.`);
 }
 
+/**
+ * A read-back that is neither our bytes nor the old ones. Our annotations over other manifests:
+ * imagetools read the tag (an annotate step names the tag as its source) after another writer
+ * moved it, so the other writer's manifests carry our annotations — their own index annotations,
+ * if any, are gone. Anything else: another writer's PUT came after ours.
+ */
+function whoWrote(plan: Plan, got: Resolved): string {
+  if (plan.action === 'annotate' && got.kind === 'index') {
+    const want = JSON.parse(plan.result.bytes) as Index;
+    const have = asIndex(got);
+    const children = (i: Index) => (i.manifests ?? []).map((d) => d.digest).join(',');
+    if (JSON.stringify(have.annotations ?? {}) === JSON.stringify(want.annotations ?? {}) && children(have) !== children(want))
+      return "another writer moved it just before our write: our annotations went onto that writer's manifests; check the tag";
+  }
+  return 'another writer moved it while we wrote';
+}
+
 /** Read every written tag back (at once); they must all be on their step's digest. Returns what was read. */
 async function readBack(it: Imagetools, plan: Plan): Promise<Map<string, Resolved>> {
   const wanted = plan.steps.flatMap((step) => step.tags.map((t) => ({ t, digest: step.digest })));
@@ -214,9 +231,9 @@ async function readBack(it: Imagetools, plan: Plan): Promise<Map<string, Resolve
     if (!g) wrong.push(`${t} does not exist`);
     else if (g.digest !== digest) {
       const before = plan.cas.find((c) => c.ref === t)?.digest;
-      // neither our bytes nor what it held before: someone else wrote it after us
+      // neither our bytes nor what it held before: someone else wrote it while we wrote
       wrong.push(
-        `${t} is at ${g.digest}, expected ${digest}${g.digest === before ? ' (still the old index: the write did not land)' : ' (another writer moved it after our write)'}`,
+        `${t} is at ${g.digest}, expected ${digest}${g.digest === before ? ' (still the old index: the write did not land)' : ` (${whoWrote(plan, g)})`}`,
       );
     } else back.set(t, g);
   }
@@ -245,7 +262,7 @@ async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promi
   }
   // A writer whose compare-and-swap re-read came before our write lands its own write within about
   // one write's time of ours: read back after that long, so such a write shows as "another writer
-  // moved it after our write" (exit 1) instead of an overwrite both sides call a success.
+  // moved it while we wrote" (exit 1) instead of an overwrite both sides call a success.
   await new Promise((res) => setTimeout(res, it.settleMs(Date.now() - t0)));
   return { plan, written: true, commands, readBack: await readBack(it, plan) };
 }
@@ -288,7 +305,8 @@ export async function annotateIndex(docker: Docker, ref: string, changes: Annota
   }
   // REF by digest only: the first -t is the written tag; its current value is what must not move.
   const targetDigest = target.tag === undefined ? tagNow : current.digest;
-  const plan = planAnnotate({ target: writeRef, current, targetDigest, set, remove, extraTags, argv: it });
+  const sourceByTag = target.digest === undefined;
+  const plan = planAnnotate({ target: writeRef, current, targetDigest, set, remove, extraTags, argv: it, sourceByTag });
   const outcome = await execute(it, plan, opts);
   if (outcome.written) {
     // The read-back digest matched the plan; also check the meaning (annotations, same children).

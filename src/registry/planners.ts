@@ -172,6 +172,13 @@ export interface AnnotateInput {
   /** Extra tags (-t) and the digest each holds now. */
   extraTags: ReadonlyArray<{ ref: ImageRef; digest: string | null }>;
   argv: ArgvBuilder;
+  /**
+   * Name the tag itself as imagetools' source instead of its digest (REF had no `@sha256:`):
+   * imagetools then reads the tag as the first thing of its own run, right before its PUT, so a
+   * move by another writer after our compare-and-swap re-read shows in the read-back (their
+   * manifests under our annotations, not the planned digest) instead of being overwritten unseen.
+   */
+  sourceByTag?: boolean;
 }
 
 function checkAnnotationTypes(set: readonly Annotation[]): void {
@@ -336,7 +343,7 @@ export function planAnnotate(input: AnnotateInput): Plan {
   const indexFlags = sortedEntries(newIndexAnn).map(([k, v]) => formatAnnotation({ type: 'index', key: k, value: v }));
   const descFlags = descriptorFlags(descSets, before);
   const useDescriptorSources = removedFromDescs || indexFlags.length + descFlags.length === 0;
-  const sourceAtDigest = formatReference(atDigest(target, current.digest));
+  const source = input.sourceByTag ? targetTag : formatReference(atDigest(target, current.digest));
 
   cas.push({ ref: targetTag, digest: targetDigest });
   for (const t of extra) {
@@ -350,8 +357,8 @@ export function planAnnotate(input: AnnotateInput): Plan {
     const annotations = [...indexFlags, ...descFlags];
     steps.push({
       purpose: `rebuild the index of ${targetTag} with ${indexFlags.length} index annotation(s)${descFlags.length ? ` and ${descFlags.length} descriptor annotation flag(s)` : ''}`,
-      argv: input.argv.createArgv({ tags, sources: [sourceAtDigest], annotations }),
-      preflight: input.argv.createArgv({ tags, sources: [sourceAtDigest], annotations, dryRun: true }),
+      argv: input.argv.createArgv({ tags, sources: [source], annotations }),
+      preflight: input.argv.createArgv({ tags, sources: [source], annotations, dryRun: true }),
       predicted,
       tags,
       digest: res.digest,

@@ -94,8 +94,10 @@ describe('docker ocifix annotate', () => {
     const r = await ocifix(['annotate', ref(repo), '--annotation', 'index:org.example.k=v', '-t', ref(repo, 'extra'), '--dry-run']);
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect(r.stdout).toContain(
-      `docker buildx imagetools create --progress plain -t ${ref(repo)} -t ${ref(repo, 'extra')} --annotation index:org.example.k=v ${ref(repo).replace(/:v1$/, '')}@${before.digest}`,
+      `docker buildx imagetools create --progress plain -t ${ref(repo)} -t ${ref(repo, 'extra')} --annotation index:org.example.k=v ${ref(repo)}\n`,
     );
+    // the tag is the source (imagetools reads it right before its PUT); the plan names the digest it was planned on
+    expect(r.stdout).toContain(before.digest);
     const m = /# resulting application\/vnd\.oci\.image\.index\.v1\+json (sha256:[0-9a-f]{64}) \((\d+) bytes\):\n([\s\S]*)$/.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     expect(JSON.parse(m![3]!).annotations).toEqual({ 'org.example.k': 'v' });
@@ -232,6 +234,28 @@ describe('docker ocifix annotate', () => {
     expect(r.stderr).toContain('nothing was written');
     // the tag is where the other writer put it; no annotated index was pushed over it
     expect((await getManifest(repo, 'v1')).digest).toBe(child);
+  });
+
+  it('a tag moved after the compare-and-swap re-read, just before the write: caught by the read-back, the other writer’s manifests kept', async () => {
+    const repo = uniqueRepo('annotate-late-move');
+    const idx = await pushIndex(ref(repo));
+    // the other writer's index: the amd64 child alone
+    const mk = await run('docker', ['buildx', 'imagetools', 'create', '-t', ref(repo, 'other'), `${ref(repo).replace(/:v1$/, '')}@${childOf(idx, 'amd64')}`], {
+      env: { DOCKER_CONFIG: stack().dockerConfig },
+    });
+    expect(mk.exitCode, describeResult(mk)).toBe(0);
+    const other = await getManifest(repo, 'other');
+    // moved after ocifix's re-read, right before its writing imagetools create starts
+    const w = dockerWrapper(`${stack().crane} copy --insecure ${ref(repo, 'other')} ${ref(repo)}`, 'before-write');
+    const r = await ocifixVia(w.path, ['annotate', ref(repo), '--annotation', 'index:k=v']);
+    expect(w.fired()).toBe(true);
+    // imagetools read the tag itself (its source is the tag, not the planned digest): the other
+    // writer's manifests are what got annotated, and ocifix says so instead of exit 0
+    expect(r.exitCode, describeResult(r)).toBe(1);
+    expect(r.stderr).toContain("another writer moved it just before our write: our annotations went onto that writer's manifests");
+    const now = await getManifest(repo, 'v1');
+    expect(now.body.manifests!.map((m) => m.digest)).toEqual(other.body.manifests!.map((m) => m.digest));
+    expect(now.body.annotations).toEqual({ k: 'v' });
   });
 
   it('honours --builder, BUILDX_BUILDER and docker global flags', async () => {

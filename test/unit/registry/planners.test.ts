@@ -133,6 +133,16 @@ describe('planAnnotate', () => {
     expect(plan.changes.join('\n')).toMatch(/carried over 2 existing index annotation/);
   });
 
+  it('sourceByTag: imagetools reads the tag itself (same bytes planned, same compare-and-swap digest)', () => {
+    const cur = indexOf(withAttestations({ 'org.example.first': '1' }));
+    const byDigest = planAnnotate({ target: REF, current: cur, set: set('org.example.second=2'), remove: [], extraTags: [], argv: it_ });
+    const byTag = planAnnotate({ target: REF, current: cur, set: set('org.example.second=2'), remove: [], extraTags: [], argv: it_, sourceByTag: true });
+    expect(byTag.steps[0]!.argv.at(-1)).toBe('127.0.0.1:5000/app/x:v1');
+    expect(byTag.steps[0]!.preflight.at(-1)).toBe('127.0.0.1:5000/app/x:v1');
+    expect(byTag.steps[0]!.argv.slice(0, -1)).toEqual(byDigest.steps[0]!.argv.slice(0, -1));
+    expect(byTag.result).toEqual(byDigest.result);
+    expect(byTag.cas).toEqual([{ ref: '127.0.0.1:5000/app/x:v1', digest: cur.digest }]);
+  });
   it('adds descriptor annotations with platform-scoped flags', () => {
     const plan = planAnnotate({
       target: REF,
