@@ -1,4 +1,4 @@
-// Writers racing on one tag, on the test stack's real registry (no injected delay: both started
+// Writers racing on one tag, on the test stack's real TLS + htpasswd registry (no injected delay: both started
 // together), ROUNDS rounds of each race:
 //  1. `docker ocifix annotate` ∥ `docker ocifix annotate` (different keys). A silent loss: both exit
 //     0 but the tag's index lacks one of the two keys.
@@ -20,7 +20,11 @@ import { stackWithPlugin } from './bench/lib.mjs';
 const rounds = Number(process.env.ROUNDS ?? 20);
 const races = (process.env.RACES ?? 'annotate,raw').split(',');
 const { root, stack, dir, env } = stackWithPlugin('ocifix-races-');
-const reg = stack.REGISTRY;
+// the stack's TLS + htpasswd registry (its login is in the config; the CA through SSL_CERT_FILE);
+// RACES_REGISTRY=plain for the plain-HTTP one
+const secure = process.env.RACES_REGISTRY !== 'plain';
+const reg = secure ? stack.OCIFIX_SECURE_REGISTRY : stack.REGISTRY;
+if (secure) env.SSL_CERT_FILE = stack.OCIFIX_SECURE_REGISTRY_CA_BUNDLE;
 const repo = `${reg}/ocifix-races/r${Date.now().toString(36)}`;
 
 const sync = (args) => spawnSync('docker', args, { env, encoding: 'utf8' });
