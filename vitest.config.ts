@@ -47,6 +47,19 @@ export default defineConfig({
         extends: true,
         test: { name: 'binaries', include: ['test/binaries/**/*.test.ts'], testTimeout: 120_000, fileParallelism: false },
       },
+      // the registry e2e files once more against the stack's TLS + htpasswd registry
+      {
+        extends: true,
+        test: {
+          name: 'e2e-secure',
+          include: ['test/e2e/registry/{annotate,retag,verify,fast-path}.test.ts'],
+          env: { OCIFIX_E2E_REGISTRY: 'secure' },
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          sequence: { concurrent: false },
+        },
+      },
       {
         extends: true,
         test: {

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -196,9 +197,59 @@ export function uniqueRepo(prefix = 'test'): string {
   return `ocifix-e2e/${p}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-/** `REGISTRY/repo:tag` */
+/**
+ * The registry the registry e2e files run against: the plain-HTTP one, or with
+ * OCIFIX_E2E_REGISTRY=secure (the `e2e-secure` vitest project) the stack's TLS + htpasswd one —
+ * then every child trusts its CA through SSL_CERT_FILE and finds the login through DOCKER_CONFIG
+ * (REGISTRY_AUTH_FILE for skopeo), and the HTTP helpers below log in.
+ */
+export const SECURE_E2E = process.env['OCIFIX_E2E_REGISTRY'] === 'secure';
+export function e2eRegistry(): string {
+  if (!SECURE_E2E) return stack().registry;
+  const e = stack().env;
+  process.env['SSL_CERT_FILE'] = e['OCIFIX_SECURE_REGISTRY_CA_BUNDLE'];
+  // crane and skopeo read the login from the stack's config
+  process.env['DOCKER_CONFIG'] ??= stack().dockerConfig;
+  process.env['REGISTRY_AUTH_FILE'] ??= join(stack().dockerConfig, 'config.json');
+  return e['OCIFIX_SECURE_REGISTRY']!;
+}
+
+/** One HTTP(S) request to the e2e registry (Basic auth and the CA on the secure one). */
+async function registryRequest(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer | string,
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  const addr = e2eRegistry();
+  if (!SECURE_E2E) {
+    const r = await fetch(`http://${addr}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    return { status: r.status, headers: Object.fromEntries(r.headers), body: Buffer.from(await r.arrayBuffer()) };
+  }
+  const e = stack().env;
+  const auth = Buffer.from(`${e['OCIFIX_SECURE_REGISTRY_USER']}:${readFileSync(e['OCIFIX_SECURE_REGISTRY_PASSWORD_FILE']!, 'utf8').trim()}`).toString('base64');
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `https://${addr}${path}`,
+      { method, headers: { ...headers, authorization: `Basic ${auth}` }, ca: readFileSync(e['OCIFIX_SECURE_REGISTRY_CA']!) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const h: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h[k] = v;
+          resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** `REGISTRY/repo:tag` (the e2e registry: see e2eRegistry) */
 export function ref(repo: string, tag = 'v1'): string {
-  return `${stack().registry}/${repo}:${tag}`;
+  return `${e2eRegistry()}/${repo}:${tag}`;
 }
 
 /** A fresh scratch dir inside the state dir (removed by `scripts/test-env down`). */
@@ -246,15 +297,15 @@ export function sha256(data: Buffer | string): string {
 
 /** GET a manifest by tag or digest; null on 404. Checks that Docker-Content-Digest matches the bytes. */
 export async function tryGetManifest(repo: string, reference: string): Promise<Manifest | null> {
-  const url = `http://${stack().registry}/v2/${repo}/manifests/${reference}`;
-  const r = await fetch(url, { headers: { Accept: ACCEPT_ALL } });
+  const url = `${e2eRegistry()}/v2/${repo}/manifests/${reference}`;
+  const r = await registryRequest('GET', `/v2/${repo}/manifests/${reference}`, { Accept: ACCEPT_ALL });
   if (r.status === 404) return null;
-  const raw = Buffer.from(await r.arrayBuffer());
+  const raw = r.body;
   if (r.status !== 200) throw new Error(`GET ${url}: HTTP ${r.status} ${raw.toString('utf8')}`);
-  const digest = r.headers.get('docker-content-digest') ?? '';
+  const digest = r.headers['docker-content-digest'] ?? '';
   if (digest !== sha256(raw)) throw new Error(`GET ${url}: Docker-Content-Digest ${digest} != sha256 of body ${sha256(raw)}`);
   return {
-    mediaType: (r.headers.get('content-type') ?? '').split(';')[0]!.trim(),
+    mediaType: (r.headers['content-type'] ?? '').split(';')[0]!.trim(),
     digest,
     body: JSON.parse(raw.toString('utf8')) as ManifestBody,
     raw,
@@ -264,25 +315,23 @@ export async function tryGetManifest(repo: string, reference: string): Promise<M
 /** GET a manifest by tag or digest; throws if it does not exist. */
 export async function getManifest(repo: string, reference: string): Promise<Manifest> {
   const m = await tryGetManifest(repo, reference);
-  if (!m) throw new Error(`manifest ${stack().registry}/${repo}:${reference} not found`);
+  if (!m) throw new Error(`manifest ${e2eRegistry()}/${repo}:${reference} not found`);
   return m;
 }
 
 /** PUT raw manifest bytes under a tag or digest; returns the registry's Docker-Content-Digest. */
 export async function putManifest(repo: string, reference: string, raw: Buffer | string, mediaType: string): Promise<string> {
-  const url = `http://${stack().registry}/v2/${repo}/manifests/${reference}`;
-  const r = await fetch(url, { method: 'PUT', headers: { 'Content-Type': mediaType }, body: raw });
-  const text = await r.text();
-  if (r.status !== 201) throw new Error(`PUT ${url}: HTTP ${r.status} ${text}`);
-  return r.headers.get('docker-content-digest') ?? '';
+  const r = await registryRequest('PUT', `/v2/${repo}/manifests/${reference}`, { 'Content-Type': mediaType }, raw);
+  if (r.status !== 201) throw new Error(`PUT ${e2eRegistry()}/v2/${repo}/manifests/${reference}: HTTP ${r.status} ${r.body.toString('utf8')}`);
+  return r.headers['docker-content-digest'] ?? '';
 }
 
 /** Tags of a repository; [] if the repository does not exist. */
 export async function listTags(repo: string): Promise<string[]> {
-  const r = await fetch(`http://${stack().registry}/v2/${repo}/tags/list`);
+  const r = await registryRequest('GET', `/v2/${repo}/tags/list`);
   if (r.status === 404) return [];
-  if (r.status !== 200) throw new Error(`tags/list ${repo}: HTTP ${r.status} ${await r.text()}`);
-  const j = (await r.json()) as { tags: string[] | null };
+  if (r.status !== 200) throw new Error(`tags/list ${repo}: HTTP ${r.status} ${r.body.toString('utf8')}`);
+  const j = JSON.parse(r.body.toString('utf8')) as { tags: string[] | null };
   return j.tags ?? [];
 }
 
