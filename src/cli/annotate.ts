@@ -19,7 +19,7 @@ export class AnnotateCommand extends RegistryCommand {
       index whose children all use Docker media types (imagetools would silently drop the annotations).
 
       The write is compare-and-swap: if REF (or a -t tag) moves between planning and writing,
-      nothing is written. When REF names no digest, imagetools reads the tag itself at the start of its
+      nothing is written. When REF names no digest (and no descriptor annotation is removed), imagetools reads the tag itself at the start of its
       write, so a move after that re-read shows in the read-back (exit 1, "our annotations went onto
       that writer's manifests"). What that cannot cover: the distribution API has no conditional write,
       so a write by someone else inside imagetools' own run (between its read and its PUT, about 20 ms

@@ -22,7 +22,7 @@ import type { Docker } from '../exec/docker.js';
 import { OcifixError, UsageError } from '../errors.js';
 import { parseDigest } from '../oci/digest.js';
 import { Imagetools, RegistryError } from './imagetools.js';
-import { asIndex, resolveBytes, type Index, type Resolved } from './manifest.js';
+import { asIndex, childDigests, resolveBytes, sameMap, type Index, type Resolved } from './manifest.js';
 import { checkTag, diffIndexes, planAnnotate, planRetag, type Plan, type Removal, type VerifyExpectation, type VerifyReport } from './planners.js';
 import { atDigest, formatReference, parseReference, tagOnly, type ImageRef } from './reference.js';
 
@@ -203,8 +203,7 @@ function whoWrote(plan: Plan, got: Resolved): string {
   if (plan.action === 'annotate' && got.kind === 'index') {
     const want = JSON.parse(plan.result.bytes) as Index;
     const have = asIndex(got);
-    const children = (i: Index) => (i.manifests ?? []).map((d) => d.digest).join(',');
-    if (JSON.stringify(have.annotations ?? {}) === JSON.stringify(want.annotations ?? {}) && children(have) !== children(want))
+    if (sameMap(have.annotations, want.annotations) && childDigests(have) !== childDigests(want))
       return "another writer moved it just before our write: our annotations went onto that writer's manifests; check the tag";
   }
   return 'another writer moved it while we wrote';
@@ -315,8 +314,8 @@ export async function annotateIndex(docker: Docker, ref: string, changes: Annota
       back.kind === 'index'
         ? diffIndexes(JSON.parse(plan.result.bytes) as Index, asIndex(back))
         : [`${formatReference(writeRef)} is not an index after the write`];
-    const beforeChildren = (asIndex(current).manifests ?? []).map((d) => d.digest).join(',');
-    const afterChildren = back.kind === 'index' ? (asIndex(back).manifests ?? []).map((d) => d.digest).join(',') : '';
+    const beforeChildren = childDigests(asIndex(current));
+    const afterChildren = back.kind === 'index' ? childDigests(asIndex(back)) : '';
     if (beforeChildren !== afterChildren) problems.push(`child manifests changed: ${beforeChildren} → ${afterChildren}`);
     if (problems.length > 0) throw new OcifixError(`written, but the read-back index differs from the plan: ${problems.join('; ')}`, 1);
   }

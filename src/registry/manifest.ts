@@ -58,6 +58,18 @@ export function asIndex(r: Resolved): Index {
   return r.body as unknown as Index;
 }
 
+/** Same keys and values, in any order (annotation maps; undefined = empty). */
+export function sameMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const x = Object.entries(a ?? {});
+  const y = b ?? {};
+  return x.length === Object.keys(y).length && x.every(([k, v]) => Object.hasOwn(y, k) && y[k] === v);
+}
+
+/** The child digests of an index, in order (`a,b,…`): what "the same manifests" means. */
+export function childDigests(index: Index): string {
+  return (index.manifests ?? []).map((d) => d.digest).join(',');
+}
+
 export function isAttestation(d: Descriptor): boolean {
   if (d.annotations?.[ATTESTATION_TYPE_KEY] === ATTESTATION_TYPE) return true;
   return d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown';

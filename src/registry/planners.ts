@@ -28,6 +28,7 @@ import {
   matchesPlatform,
   modelCovers,
   normalizeDescriptor,
+  sameMap,
   sha256,
   type Index,
   type Resolved,
@@ -127,12 +128,6 @@ function sortedEntries(m: Record<string, string> | undefined): Array<[string, st
   return Object.entries(m ?? {}).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
-function sameMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  const x = sortedEntries(a);
-  const y = sortedEntries(b);
-  return x.length === y.length && x.every(([k, v], i) => y[i]![0] === k && y[i]![1] === v);
-}
-
 function result(bytes: string, mediaType: string): PlannedResult {
   return { digest: sha256(bytes), mediaType, size: Buffer.byteLength(bytes), bytes };
 }
@@ -173,7 +168,8 @@ export interface AnnotateInput {
   extraTags: ReadonlyArray<{ ref: ImageRef; digest: string | null }>;
   argv: ArgvBuilder;
   /**
-   * Name the tag itself as imagetools' source instead of its digest (REF had no `@sha256:`):
+   * Name the tag itself as imagetools' source instead of its digest (REF had no `@sha256:`; only
+   * the rebuild with annotation flags — a rebuild from JSON descriptors has no reference source):
    * imagetools then reads the tag as the first thing of its own run, right before its PUT, so a
    * move by another writer after our compare-and-swap re-read shows in the read-back (their
    * manifests under our annotations, not the planned digest) instead of being overwritten unseen.
