@@ -52,7 +52,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e-secure',
-          include: ['test/e2e/registry/{annotate,retag,verify,fast-path}.test.ts'],
+          include: ['test/e2e/registry/{annotate,retag,verify,fast-path,e2e-registry}.test.ts'],
           env: { OCIFIX_E2E_REGISTRY: 'secure' },
           testTimeout: 300_000,
           hookTimeout: 300_000,

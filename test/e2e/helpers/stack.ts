@@ -204,14 +204,50 @@ export function uniqueRepo(prefix = 'test'): string {
  * (REGISTRY_AUTH_FILE for skopeo), and the HTTP helpers below log in.
  */
 export const SECURE_E2E = process.env['OCIFIX_E2E_REGISTRY'] === 'secure';
+
+export interface SecureRegistry {
+  /** host:port (a loopback host name, never 127.0.0.1: see scripts/test-env) */
+  addr: string;
+  /** the test CA alone, and the system roots + it (for SSL_CERT_FILE) */
+  ca: string;
+  bundle: string;
+  user: string;
+  password: string;
+}
+let secureCached: SecureRegistry | undefined;
+
+/** The stack's TLS + htpasswd registry (read once from env.json and its password file). */
+export function secureRegistry(): SecureRegistry {
+  if (secureCached) return secureCached;
+  const e = stack().env;
+  const need = (k: string): string => {
+    const v = e[k];
+    if (!v) throw new Error(`the stack has no secure registry (${k} missing): re-run scripts/test-env up`);
+    return v;
+  };
+  secureCached = {
+    addr: need('OCIFIX_SECURE_REGISTRY'),
+    ca: need('OCIFIX_SECURE_REGISTRY_CA'),
+    bundle: need('OCIFIX_SECURE_REGISTRY_CA_BUNDLE'),
+    user: need('OCIFIX_SECURE_REGISTRY_USER'),
+    password: readFileSync(need('OCIFIX_SECURE_REGISTRY_PASSWORD_FILE'), 'utf8').trim(),
+  };
+  return secureCached;
+}
+
+let secureEnvSet = false;
+/** host:port of the registry the e2e registry files use (see SECURE_E2E). */
 export function e2eRegistry(): string {
   if (!SECURE_E2E) return stack().registry;
-  const e = stack().env;
-  process.env['SSL_CERT_FILE'] = e['OCIFIX_SECURE_REGISTRY_CA_BUNDLE'];
-  // crane and skopeo read the login from the stack's config
-  process.env['DOCKER_CONFIG'] ??= stack().dockerConfig;
-  process.env['REGISTRY_AUTH_FILE'] ??= join(stack().dockerConfig, 'config.json');
-  return e['OCIFIX_SECURE_REGISTRY']!;
+  const sec = secureRegistry();
+  if (!secureEnvSet) {
+    // every child (ocifix, buildx, crane, skopeo) trusts the CA and finds the stack's login
+    process.env['SSL_CERT_FILE'] = sec.bundle;
+    process.env['DOCKER_CONFIG'] = stack().dockerConfig;
+    process.env['REGISTRY_AUTH_FILE'] = join(stack().dockerConfig, 'config.json');
+    secureEnvSet = true;
+  }
+  return sec.addr;
 }
 
 /** One HTTP(S) request to the e2e registry (Basic auth and the CA on the secure one). */
@@ -226,22 +262,18 @@ async function registryRequest(
     const r = await fetch(`http://${addr}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
     return { status: r.status, headers: Object.fromEntries(r.headers), body: Buffer.from(await r.arrayBuffer()) };
   }
-  const e = stack().env;
-  const auth = Buffer.from(`${e['OCIFIX_SECURE_REGISTRY_USER']}:${readFileSync(e['OCIFIX_SECURE_REGISTRY_PASSWORD_FILE']!, 'utf8').trim()}`).toString('base64');
+  const sec = secureRegistry();
+  const auth = Buffer.from(`${sec.user}:${sec.password}`).toString('base64');
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `https://${addr}${path}`,
-      { method, headers: { ...headers, authorization: `Basic ${auth}` }, ca: readFileSync(e['OCIFIX_SECURE_REGISTRY_CA']!) },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const h: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h[k] = v;
-          resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
-        });
-      },
-    );
+    const req = httpsRequest(`https://${addr}${path}`, { method, headers: { ...headers, authorization: `Basic ${auth}` }, ca: readFileSync(sec.ca) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h[k] = v;
+        resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
+      });
+    });
     req.on('error', reject);
     req.end(body);
   });

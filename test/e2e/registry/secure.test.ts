@@ -6,27 +6,26 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, fixture, requireStack, run, stack, workDir, type BuildxVersion, type RunResult } from '../helpers/stack.js';
+import {
+  describeResult,
+  fixture,
+  requireStack,
+  run,
+  secureRegistry,
+  stack,
+  workDir,
+  type BuildxVersion,
+  type RunResult,
+  type SecureRegistry,
+} from '../helpers/stack.js';
 import { buildEnv, notices } from '../build/helpers.js';
 
-interface Secure {
-  addr: string;
-  bundle: string;
-  user: string;
-  password: string;
-}
-let sec: Secure;
+let sec: SecureRegistry;
 const outputs: RunResult[] = [];
 
 beforeAll(async () => {
   await requireStack();
-  const e = stack().env;
-  sec = {
-    addr: e['OCIFIX_SECURE_REGISTRY']!,
-    bundle: e['OCIFIX_SECURE_REGISTRY_CA_BUNDLE']!,
-    user: e['OCIFIX_SECURE_REGISTRY_USER']!,
-    password: readFileSync(e['OCIFIX_SECURE_REGISTRY_PASSWORD_FILE']!, 'utf8').trim(),
-  };
+  sec = secureRegistry();
   expect(sec.addr, 'the stack has no secure registry: scripts/test-env up').toMatch(/:\d+$/);
 });
 
