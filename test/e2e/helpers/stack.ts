@@ -56,17 +56,20 @@ const NOT_UP = `the e2e test stack is not up: run scripts/test-env up (state dir
 
 let cached: Stack | undefined;
 
+/** env.json's value of K; a clear error when the stack was started by an older test-env. */
+function needEnv(env: Record<string, string>, k: string, file: string): string {
+  const v = env[k];
+  if (!v) throw new Error(`${file} lacks ${k}; re-run scripts/test-env up`);
+  return v;
+}
+
 /** Synchronously load env.json; throws a clear error when the stack was never started. */
 export function stack(): Stack {
   if (cached) return cached;
   const file = join(STATE_DIR, 'env.json');
   if (!existsSync(file)) throw new Error(`${NOT_UP}: ${file} is missing`);
   const env = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  const need = (k: string): string => {
-    const v = env[k];
-    if (!v) throw new Error(`${file} lacks ${k}; re-run scripts/test-env up`);
-    return v;
-  };
+  const need = (k: string): string => needEnv(env, k, file);
   cached = {
     state: need('OCIFIX_TEST_STATE'),
     registry: need('REGISTRY'),
@@ -219,12 +222,7 @@ let secureCached: SecureRegistry | undefined;
 /** The stack's TLS + htpasswd registry (read once from env.json and its password file). */
 export function secureRegistry(): SecureRegistry {
   if (secureCached) return secureCached;
-  const e = stack().env;
-  const need = (k: string): string => {
-    const v = e[k];
-    if (!v) throw new Error(`the stack has no secure registry (${k} missing): re-run scripts/test-env up`);
-    return v;
-  };
+  const need = (k: string): string => needEnv(stack().env, k, 'the env.json of the stack (no secure registry)');
   secureCached = {
     addr: need('OCIFIX_SECURE_REGISTRY'),
     ca: need('OCIFIX_SECURE_REGISTRY_CA'),
