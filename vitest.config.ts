@@ -47,12 +47,12 @@ export default defineConfig({
         extends: true,
         test: { name: 'binaries', include: ['test/binaries/**/*.test.ts'], testTimeout: 120_000, fileParallelism: false },
       },
-      // the registry e2e files once more against the stack's TLS + htpasswd registry
+      // the registry e2e files once more against the stack's TLS + htpasswd registry (faults: through a TLS fault proxy)
       {
         extends: true,
         test: {
           name: 'e2e-secure',
-          include: ['test/e2e/registry/{annotate,retag,verify,fast-path,e2e-registry}.test.ts'],
+          include: ['test/e2e/registry/{annotate,retag,verify,fast-path,faults,e2e-registry}.test.ts'],
           env: { OCIFIX_E2E_REGISTRY: 'secure' },
           testTimeout: 300_000,
           hookTimeout: 300_000,

@@ -216,6 +216,11 @@ export interface SecureRegistry {
   bundle: string;
   user: string;
   password: string;
+  /** the registry's server certificate and key (the TLS fault proxy serves with them) */
+  cert: string;
+  key: string;
+  /** host:port kept for the TLS fault proxy (buildkitd trusts the CA for it; the configs hold its login) */
+  faultProxy: string;
 }
 let secureCached: SecureRegistry | undefined;
 
@@ -229,6 +234,9 @@ export function secureRegistry(): SecureRegistry {
     bundle: need('OCIFIX_SECURE_REGISTRY_CA_BUNDLE'),
     user: need('OCIFIX_SECURE_REGISTRY_USER'),
     password: readFileSync(need('OCIFIX_SECURE_REGISTRY_PASSWORD_FILE'), 'utf8').trim(),
+    cert: need('OCIFIX_SECURE_REGISTRY_CERT'),
+    key: need('OCIFIX_SECURE_REGISTRY_KEY'),
+    faultProxy: need('OCIFIX_SECURE_FAULT_PROXY'),
   };
   return secureCached;
 }

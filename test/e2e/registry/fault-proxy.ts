@@ -3,9 +3,18 @@
  * rule matches requests (method + path regex, optionally only after a given request has been seen)
  * and, a set number of times, resets the connection, answers with a status, delays the request or
  * never answers. Every request is logged (method, path, what happened) so a test can say what the
- * client did. Clients reach it as 127.0.0.1:PORT (plain HTTP, like the stack's registry).
+ * client did.
+ *
+ * Plain mode: clients reach it as 127.0.0.1:PORT (plain HTTP, like the stack's plain registry).
+ * TLS mode (in front of the stack's TLS + htpasswd registry): it serves https with that registry's
+ * own certificate on a fixed address that buildkitd trusts and the test docker configs hold a login
+ * for (scripts/test-env: OCIFIX_SECURE_FAULT_PROXY), forwards over https trusting the stack's CA,
+ * and passes the client's Authorization through, so the registry's 401 → Basic exchange is the
+ * client's own. In both modes the client's Host header is kept, so the registry's upload Location
+ * URLs point back at the proxy: every request of a push goes through it.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, request as tlsRequest } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type FaultAction = { kind: 'reset' } | { kind: 'status'; status: number } | { kind: 'delay'; ms: number } | { kind: 'stall' };
@@ -34,16 +43,32 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private readonly stalled = new Set<ServerResponse>();
 
-  constructor(private readonly upstream: string) {}
+  /**
+   * `upstream` is the registry's host:port. With `tls`, the proxy serves https with cert/key and
+   * trusts `ca` for the upstream.
+   */
+  constructor(
+    private readonly upstream: string,
+    private readonly tls?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer },
+  ) {}
 
-  /** Starts listening on an ephemeral port; returns `127.0.0.1:PORT`. */
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (s) => {
+  /**
+   * Starts listening on 127.0.0.1 (an ephemeral port unless `port` is given); returns the
+   * `127.0.0.1:PORT` it listens on.
+   */
+  async start(port = 0): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
+    this.server = this.tls ? createTlsServer({ cert: this.tls.cert, key: this.tls.key }, handler) : createServer(handler);
+    this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', (e: NodeJS.ErrnoException) =>
+        reject(e.code === 'EADDRINUSE' ? new Error(`the fault proxy cannot listen on 127.0.0.1:${port}: something else already does; stop it first`) : e),
+      );
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -100,11 +125,18 @@ export class FaultProxy {
       return;
     }
     const forward = (): void => {
-      const up = request(`http://${this.upstream}${path}`, { method, headers: { ...req.headers, host: this.upstream } }, (ur) => {
+      const answer = (ur: IncomingMessage): void => {
         entry.status = ur.statusCode;
         res.writeHead(ur.statusCode ?? 502, ur.headers);
         ur.pipe(res);
-      });
+      };
+      const up = this.tls
+        ? tlsRequest(
+            `https://${this.upstream}${path}`,
+            { method, headers: req.headers, ca: this.tls.ca, servername: this.upstream.replace(/:\d+$/, '') },
+            answer,
+          )
+        : request(`http://${this.upstream}${path}`, { method, headers: req.headers }, answer);
       up.on('error', () => res.destroy());
       req.pipe(up);
     };

@@ -2,18 +2,32 @@
 // (test/e2e/registry/fault-proxy.ts): a read-after-write 404, a reset after a completed write, a
 // registry that accepts the connection and never answers. Each asserts what a user cares about:
 // the exit code, the one line said, and the registry state afterwards.
+// The e2e project runs it in front of the plain registry; e2e-secure (OCIFIX_E2E_REGISTRY=secure)
+// in front of the TLS + htpasswd one, the proxy serving https at the address test-env keeps for it.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, fixture, getManifest, requireStack, run, stack } from '../helpers/stack.js';
+import { describeResult, e2eRegistry, fixture, getManifest, requireStack, run, SECURE_E2E, secureRegistry } from '../helpers/stack.js';
 import { buildEnv, notices } from '../build/helpers.js';
 import { FaultProxy } from './fault-proxy.js';
 
 let proxy: FaultProxy;
+/** the proxy's address as clients write it */
 let addr: string;
+/** the registry behind it */
+let upstream: string;
 
 beforeAll(async () => {
   await requireStack();
-  proxy = new FaultProxy(stack().registry);
-  addr = await proxy.start();
+  upstream = e2eRegistry();
+  if (SECURE_E2E) {
+    const sec = secureRegistry();
+    proxy = new FaultProxy(upstream, { cert: readFileSync(sec.cert), key: readFileSync(sec.key), ca: readFileSync(sec.ca) });
+    await proxy.start(Number(sec.faultProxy.split(':').pop()));
+    addr = sec.faultProxy;
+  } else {
+    proxy = new FaultProxy(upstream);
+    addr = await proxy.start();
+  }
 });
 afterAll(async () => {
   await proxy?.stop();
@@ -26,18 +40,7 @@ const ocifix = (args: readonly string[], extra: Record<string, string | undefine
 async function push(repo: string, tag = 'v1'): Promise<string> {
   const r = await run(
     'docker',
-    [
-      'buildx',
-      'build',
-      '--builder',
-      'single',
-      '--platform',
-      'linux/amd64,linux/arm64',
-      '-t',
-      `${stack().registry}/${repo}:${tag}`,
-      '--push',
-      fixture('scratch'),
-    ],
+    ['buildx', 'build', '--builder', 'single', '--platform', 'linux/amd64,linux/arm64', '-t', `${upstream}/${repo}:${tag}`, '--push', fixture('scratch')],
     { env: buildEnv() },
   );
   expect(r.exitCode, describeResult(r)).toBe(0);
@@ -45,6 +48,21 @@ async function push(repo: string, tag = 'v1'): Promise<string> {
 }
 
 describe('registry faults', () => {
+  it('premise: the proxy stands in front of the registry this project names (on the TLS one the 401 → Basic exchange passes through it)', async () => {
+    proxy.clear();
+    const repo = uniq('premise');
+    const digest = await push(repo);
+    const r = await ocifix(['verify', `${addr}/${repo}:v1`, '--digest', digest]);
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    const reads = proxy.log.filter((l) => l.path === `/v2/${repo}/manifests/v1`);
+    expect(reads.at(-1)?.status, JSON.stringify(proxy.log)).toBe(200);
+    // the registry's challenge: only the htpasswd one sends it (ocifix's child got past it with the login)
+    expect(
+      reads.some((l) => l.status === 401),
+      JSON.stringify(proxy.log),
+    ).toBe(SECURE_E2E);
+  });
+
   it('a 404 on the first read of a just-pushed tag (read-after-write lag): no false "re-pointed", nothing written', async () => {
     proxy.clear();
     const repo = uniq('lag');
@@ -114,7 +132,7 @@ describe('a signal in the middle of a write', () => {
     for (const t of ['a', 'b', 'c'])
       expect(
         (
-          await run('docker', ['buildx', 'imagetools', 'create', '-t', `${stack().registry}/${repo}:${t}`, `${stack().registry}/${repo}@${old}`], {
+          await run('docker', ['buildx', 'imagetools', 'create', '-t', `${upstream}/${repo}:${t}`, `${upstream}/${repo}@${old}`], {
             env: buildEnv(),
           })
         ).exitCode,
