@@ -2,7 +2,18 @@
  * The `docker buildx bake` argv grammar (buildx v0.36.1 commands/bake.go, plus the flags of older
  * releases) on the same byte-preserving parser as build's, and what ocifix reads from it. Pure.
  */
-import { boolValue, flagTable, lastValue, parseBuildArgs, uses, values, type FlagSpec, type FlagUse, type ParsedBuildArgs } from '../buildflags/args.js';
+import {
+  boolValue,
+  flagTable,
+  lastValue,
+  parseBuildArgs,
+  uses,
+  values,
+  type FlagSpec,
+  type FlagUse,
+  type ParsedBuildArgs,
+  type Positional,
+} from '../buildflags/args.js';
 
 export const BAKE_FLAGS: readonly FlagSpec[] = [
   { long: 'file', short: 'f', kind: 'value' },
@@ -43,7 +54,7 @@ export type BakeHandOff =
   | { reason: 'invalid' }
   /** --print, --list, --call other than build, --check, --help: nothing is exported. */
   | { reason: 'no-export' }
-  /** A remote definition (git or https URL): buildx reads it through the builder. */
+  /** A remote definition (git or https URL) with `-f -`: the stdin file is one of the remote's. */
   | { reason: 'remote' }
   /** An unknown flag written `--x VALUE` may have swallowed a flag ocifix relies on. */
   | { reason: 'uncertain'; flag: string };
@@ -54,6 +65,12 @@ export interface BakeArgs {
   files: string[];
   /** The targets (and groups) named on the command line; empty = `default`. */
   targets: string[];
+  /**
+   * A remote definition: the first positional is a git or https URL buildx reads through the
+   * builder (its contexts resolve against it). A rewritten definition drops it (the resolved
+   * definition names the remote contexts itself).
+   */
+  remote?: Positional;
   metadataFile?: string;
   builder?: string;
   /** A definition is read from stdin (`-f -`). */
@@ -64,7 +81,7 @@ export interface BakeArgs {
 const RELEVANT = new Set(['file', 'set', 'push', 'load', 'metadata-file', 'builder', 'call', 'check', 'print', 'list', 'provenance', 'sbom', 'var']);
 const REMOTE = /^(?:https?:\/\/|git@|git:\/\/|ssh:\/\/|github\.com\/)|\.git(?:#|$)/;
 
-function handOff(p: ParsedBuildArgs, targets: readonly string[]): BakeHandOff | undefined {
+function handOff(p: ParsedBuildArgs, remote: Positional | undefined): BakeHandOff | undefined {
   if (p.error) return { reason: 'invalid' };
   if (boolValue(p, 'help') === true) return { reason: 'no-export' };
   const call = lastValue(p, 'call');
@@ -79,7 +96,8 @@ function handOff(p: ParsedBuildArgs, targets: readonly string[]): BakeHandOff | 
   ) {
     return { reason: 'no-export' };
   }
-  if (targets.length > 0 && REMOTE.test(targets[0]!)) return { reason: 'remote' };
+  // a remote definition read from stdin as well (`-f -` names a file of the remote context): unchanged
+  if (remote && values(p, 'file').includes('-')) return { reason: 'remote' };
   const shaky = p.flags.find((f) => f.uncertain && RELEVANT.has(f.name)) ?? p.positionals.find((x) => x.uncertain);
   if (shaky) {
     const unknown = [...p.unknown].reverse().find((u) => u.index < shaky.index);
@@ -89,15 +107,18 @@ function handOff(p: ParsedBuildArgs, targets: readonly string[]): BakeHandOff | 
 }
 
 export function readBakeArgs(parsed: ParsedBuildArgs): BakeArgs {
-  const targets = parsed.positionals.map((x) => x.value);
+  const first = parsed.positionals[0];
+  const remote = first && REMOTE.test(first.value) ? first : undefined;
+  const targets = parsed.positionals.filter((x) => x !== remote).map((x) => x.value);
   const files = values(parsed, 'file');
   const metadata = lastValue(parsed, 'metadata-file');
   const builder = lastValue(parsed, 'builder');
-  const h = handOff(parsed, targets);
+  const h = handOff(parsed, remote);
   return {
     parsed,
     files,
     targets,
+    ...(remote ? { remote } : {}),
     ...(metadata ? { metadataFile: metadata } : {}),
     ...(builder ? { builder } : {}),
     readsStdin: files.includes('-'),

@@ -196,9 +196,15 @@ function appendAt(p: ParsedBuildArgs): number {
   return p.terminator ?? p.argv.length;
 }
 
-/** The flags a rewritten definition already holds (the files, the overrides, the shorthands): they go. */
-function definitionRemovals(p: ParsedBuildArgs): ArgEdit[] {
-  return ['file', 'set', 'push', 'load', 'sbom', 'provenance', 'var'].flatMap((n) => uses(p, n)).map((use) => ({ op: 'remove' as const, use }));
+/**
+ * The flags a rewritten definition already holds (the files, the overrides, the shorthands) go;
+ * so does a remote definition's URL: the resolved definition names its remote contexts itself.
+ */
+function definitionRemovals(bake: BakeArgs): ArgEdit[] {
+  const flags = ['file', 'set', 'push', 'load', 'sbom', 'provenance', 'var']
+    .flatMap((n) => uses(bake.parsed, n))
+    .map((use) => ({ op: 'remove' as const, use }));
+  return bake.remote ? [...flags, { op: 'remove-positional', positional: bake.remote }] : flags;
 }
 
 function metadataEdits(p: ParsedBuildArgs, path: string): ArgEdit[] {
@@ -283,7 +289,7 @@ export function planBake(input: BakePlanInput): BakePlanResult {
     );
     stdinFile = `${input.tempDir}/bake.json`;
     files[stdinFile] = `${JSON.stringify(def, null, 2)}\n`;
-    argEdits.push(...definitionRemovals(p), { op: 'insert', at: 0, tokens: ['--file=-'] });
+    argEdits.push(...definitionRemovals(input.bake), { op: 'insert', at: 0, tokens: ['--file=-'] });
   }
   const buildxArgs = ['bake', ...(mode === 'unchanged' ? p.argv : applyEdits(p.argv, argEdits))];
 

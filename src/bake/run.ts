@@ -2,7 +2,8 @@
  * What `docker ocifix bake ARGS` does: resolve the definition the way buildx does (`bake --print`
  * with the user's own files, overrides, vars and targets: no builder needed), plan the fixes per
  * target, then run the main bake, the load bake and the post-build steps through the build
- * executor. A bake that only prints, lists or checks, a remote definition and a bake that meets
+ * executor (a remote definition too: buildx reads the URL through the builder for the `--print`).
+ * A bake that only prints, lists or checks, a remote definition with `-f -` and a bake that meets
  * no pitfall run unchanged (the last after the one `--print`).
  */
 import { readFile, writeFile } from 'node:fs/promises';

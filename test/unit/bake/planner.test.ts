@@ -169,6 +169,35 @@ describe('planBake', () => {
   });
 });
 
+describe('a remote definition (git URL), on the real --print of test/fixtures/bake-remote', () => {
+  const URL = 'git://127.0.0.1:9418/remote.git';
+  for (const v of ['v0.15.1', 'v0.36.1']) {
+    it(`${v}: planned like a local one; the URL is not a target and stays for the --set overrides`, () => {
+      const args = ['--builder', 'single', '--provenance=false', URL];
+      const b = readBakeArgs(parseBakeArgs(args));
+      expect(b.handOff).toBeUndefined();
+      expect(b.targets).toEqual([]);
+      expect(b.remote?.value).toBe(URL);
+      const p = plan(args, `print-remote-${v}.json`, facts(v.slice(1), SINGLE));
+      expect(p.mode).toBe('overrides');
+      expect(p.targets.map((t) => t.fixes)).toEqual([['single-platform-index-annotation', 'push-tags']]);
+      expect(p.buildxArgs).toEqual(['bake', '--metadata-file=/tmp/T/metadata.json', ...args, '--set', 'default.args.BUILDKIT_MULTI_PLATFORM=1']);
+    });
+    it(`${v}: a rewritten definition drops the URL (its contexts are the remote's, resolved) and the files of the remote`, () => {
+      const args = ['-f', 'docker-bake.hcl', '--builder', 'single', URL, 'default'];
+      const p = plan(args, `print-remote-${v}.json`, facts(v.slice(1), SINGLE), { ...DEFAULT_POLICY, indexAnnotations: 'manifest-only' });
+      expect(p.mode).toBe('definition');
+      expect(p.buildxArgs).toEqual(['bake', '--metadata-file=/tmp/T/metadata.json', '--file=-', '--builder', 'single', 'default']);
+      const def = JSON.parse(p.files[p.stdinFile!]!) as { target: Record<string, { context?: string; annotations?: string[] }> };
+      expect(def.target['default']?.context).toBe(URL);
+      expect(def.target['default']?.annotations ?? []).toEqual([]);
+    });
+  }
+  it('with -f - (a file of the remote context read from stdin) it runs unchanged', () => {
+    expect(readBakeArgs(parseBakeArgs(['-f', '-', URL])).handOff).toEqual({ reason: 'remote' });
+  });
+});
+
 describe('readBakeArgs hands off what exports nothing', () => {
   for (const args of [
     ['--print'],
@@ -177,7 +206,7 @@ describe('readBakeArgs hands off what exports nothing', () => {
     ['--check'],
     ['--call=outline'],
     ['-h'],
-    ['https://github.com/docker/buildx.git'],
+    ['https://github.com/docker/buildx.git', '--print'],
   ]) {
     it(args.join(' '), () => {
       expect(readBakeArgs(parseBakeArgs(args)).handOff).toBeDefined();
