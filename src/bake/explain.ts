@@ -1,6 +1,6 @@
 /** Explain mode for bake: per target the resolved request, the overrides and the steps; text or JSON. Pure. */
 import { shellQuote } from '../buildflags/args.js';
-import { explainText } from '../build/explain.js';
+import { runLine, stepLines } from '../build/explain.js';
 import type { BuildRequest } from '../build/request.js';
 import type { BakePlan, TargetPlan } from './planner.js';
 
@@ -39,17 +39,15 @@ function targetLines(t: TargetPlan): string[] {
 }
 
 export function explainBakeText(plan: BakePlan, globals: readonly string[]): string {
-  // the build's explanation (run line, steps, probes), with the bake's own lines after the run line
-  const base = explainText({ ...plan, notices: [] }, globals).split('\n');
-  const run = base[0]! + (plan.stdinFile ? ` < ${plan.stdinFile}` : '');
-  const rest = base.slice(1).filter((l) => !l.startsWith('fixes: ') && l !== '(unchanged: no pitfall found)');
+  // the build's run line and steps, with the bake's own lines (mode, targets) between them
   const lines = [
-    run,
+    runLine(plan, globals) + (plan.stdinFile && !plan.refusal ? ` < ${plan.stdinFile}` : ''),
     `mode: ${MODE[plan.mode]}`,
     ...plan.targets.flatMap(targetLines),
     ...plan.notices.filter((n) => !plan.targets.some((t) => t.notices.includes(n))),
+    ...stepLines(plan, globals),
   ];
-  return `${[...lines, ...rest].join('\n').replace(/\n+$/, '')}\n`;
+  return `${lines.join('\n')}\n`;
 }
 
 export function explainBakeJson(plan: BakePlan, globals: readonly string[]): string {

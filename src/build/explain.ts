@@ -24,38 +24,39 @@ function facts(f: Facts): string[] {
   return out;
 }
 
-export function explainText(plan: BuildPlan, globals: readonly string[]): string {
+/** The first line: the buildx command that would run (or why nothing would). */
+export function runLine(plan: BuildPlan, globals: readonly string[]): string {
+  if (plan.refusal) return 'would not run: ' + plan.refusal;
+  const env = Object.entries(plan.buildxEnv).map(([k, v]) => `${k}=${v}`);
+  return `run: ${env.length ? `${shellQuote(env)} ` : ''}${shellQuote(['docker', ...globals, 'buildx', ...plan.buildxArgs])}`;
+}
+
+/** The post-build steps (after success, on failure, always) and what was probed. */
+export function stepLines(plan: BuildPlan, globals: readonly string[]): string[] {
   const lines: string[] = [];
-  if (plan.refusal) {
-    lines.push('would not run: ' + plan.refusal);
-  } else {
-    const env = Object.entries(plan.buildxEnv).map(([k, v]) => `${k}=${v}`);
-    lines.push(`run: ${env.length ? `${shellQuote(env)} ` : ''}${shellQuote(['docker', ...globals, 'buildx', ...plan.buildxArgs])}`);
-  }
+  const section = (when: 'success' | 'failure' | 'always', title: string, numbered: boolean): void => {
+    const steps = plan.postSteps.filter((s) => s.when === when);
+    if (steps.length === 0 || plan.refusal) return;
+    lines.push(title);
+    steps.forEach((s, i) => lines.push(`  ${numbered ? `${i + 1}.` : '-'} ${describeStep(s, { globals })}`));
+  };
+  section('success', 'then:', true);
+  section('failure', 'if the build fails:', false);
+  section('always', 'always:', false);
+  const f = facts(plan.facts);
+  lines.push(f.length ? `probed: ${f.join('; ')}` : 'probed: nothing');
+  return lines;
+}
+
+export function explainText(plan: BuildPlan, globals: readonly string[]): string {
+  const lines: string[] = [runLine(plan, globals)];
   if (plan.passthrough) lines.push('(unchanged: no pitfall found)');
   if (plan.fixes.length) lines.push(`fixes: ${plan.fixes.map((id) => `${id} (${fixById(id)?.title ?? '?'})`).join('; ')}`);
   if (plan.notices.length) {
     lines.push('changes:');
     for (const n of plan.notices) lines.push(`  ${n}`);
   }
-  const after = plan.postSteps.filter((s) => s.when === 'success');
-  if (after.length && !plan.refusal) {
-    lines.push('then:');
-    after.forEach((s, i) => lines.push(`  ${i + 1}. ${describeStep(s, { globals })}`));
-  }
-  const onFailure = plan.postSteps.filter((s) => s.when === 'failure');
-  if (onFailure.length && !plan.refusal) {
-    lines.push('if the build fails:');
-    for (const s of onFailure) lines.push(`  - ${describeStep(s, { globals })}`);
-  }
-  const always = plan.postSteps.filter((s) => s.when === 'always');
-  if (always.length && !plan.refusal) {
-    lines.push('always:');
-    for (const s of always) lines.push(`  - ${describeStep(s, { globals })}`);
-  }
-  const f = facts(plan.facts);
-  lines.push(f.length ? `probed: ${f.join('; ')}` : 'probed: nothing');
-  return `${lines.join('\n')}\n`;
+  return `${[...lines, ...stepLines(plan, globals)].join('\n')}\n`;
 }
 
 export function explainJson(plan: BuildPlan, globals: readonly string[]): string {

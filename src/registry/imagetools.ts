@@ -181,17 +181,7 @@ export class Imagetools {
 
   /** Exact bytes of REF (manifest or index). null when the registry says it does not exist. */
   async tryInspect(ref: string): Promise<Resolved | null> {
-    const r = await this.read(this.inspectArgv(ref));
-    if (r.exitCode !== 0) {
-      const msg = buildxError(r);
-      if (isNotFound(msg)) return null;
-      throw new RegistryError(`cannot read ${ref}: ${msg}`, msg);
-    }
-    try {
-      return resolveBytes(Buffer.from(r.stdout, 'utf8'));
-    } catch (e) {
-      throw new RegistryError(`cannot read ${ref}: the registry returned something that is not a manifest (${(e as Error).message})`);
-    }
+    return this.answer(ref, await this.read(this.inspectArgv(ref)));
   }
 
   /**
@@ -200,12 +190,21 @@ export class Imagetools {
    */
   async readState(ref: string): Promise<string | null> {
     const r = await this.exec(this.inspectArgv(ref), { timeoutMs: Math.min(this.timeoutMs, 5000), survivesCancel: true });
+    return this.answer(ref, r, r.timedOut ? 'no answer within 5 s' : undefined)?.digest ?? null;
+  }
+
+  /** An inspect's answer: the manifest; null when REF does not exist; a RegistryError for anything else. */
+  private answer(ref: string, r: RunResult, failure?: string): Resolved | null {
     if (r.exitCode !== 0) {
-      const msg = r.timedOut ? 'no answer within 5 s' : buildxError(r);
+      const msg = failure ?? buildxError(r);
       if (isNotFound(msg)) return null;
       throw new RegistryError(`cannot read ${ref}: ${msg}`, msg);
     }
-    return resolveBytes(Buffer.from(r.stdout, 'utf8')).digest;
+    try {
+      return resolveBytes(Buffer.from(r.stdout, 'utf8'));
+    } catch (e) {
+      throw new RegistryError(`cannot read ${ref}: the registry returned something that is not a manifest (${(e as Error).message})`);
+    }
   }
 
   /** Like tryInspect, but a missing REF is an error. */
