@@ -5,7 +5,9 @@
  * manifest-only, or where that cannot work) the index annotations are dropped and the manifest
  * ones kept. Where no index can be stored at all — the docker driver or --load on the classic
  * image store, a docker tarball — buildx fails the same way and BUILDKIT_MULTI_PLATFORM cannot
- * help: the index annotations are dropped. Policy fail refuses instead.
+ * help: the index annotations are dropped. The docker driver on the containerd image store
+ * builds fine but stores no index annotation in the daemon: nothing to change, one notice says
+ * so. Policy fail refuses instead.
  */
 import { parseBoolValue } from '../../buildflags/args.js';
 import { editOutput, formatOutput, outputAnnotations } from '../../buildflags/outputs.js';
@@ -40,6 +42,11 @@ function indexAnnotationsOf(r: BuildRequest, o: RequestOutput): string[] {
   return unique([...flags.filter((a) => INDEX_TYPES.has(a.type)).map(label), ...outputAnnotations(o.entry).filter((a) => INDEX_TYPES.has(a.type)).map(label)]);
 }
 
+/** Does this export end in the daemon's image store (a load, or an image not pushed nor written to a file)? */
+function storesInDaemon(o: RequestOutput): boolean {
+  return o.load || ((o.type === 'image' || o.type === 'docker') && o.dest === undefined && !o.push);
+}
+
 /** Does this export produce an image index by itself (several platforms, attestations, the flag)? */
 function producesIndex(r: BuildRequest, o: RequestOutput): boolean {
   if (multiPlatformForced(r) || r.platforms.length > 1 || r.attestations.explicit.length > 0) return true;
@@ -54,7 +61,7 @@ export const singlePlatformIndexAnnotation: Fix = {
   id: ID,
   title: 'index annotations on a single-platform build ("index annotations not supported for single platform export")',
   help:
-    'Adds --build-arg BUILDKIT_MULTI_PLATFORM=1 so the image is an index that can carry them (--ocifix-index-annotations: force-index, the default; manifest-only drops them; fail refuses). Where no index can be stored (the docker driver or --load on the classic image store, a docker tarball) they are dropped.',
+    'Adds --build-arg BUILDKIT_MULTI_PLATFORM=1 so the image is an index that can carry them (--ocifix-index-annotations: force-index, the default; manifest-only drops them; fail refuses). Where no index can be stored (the docker driver or --load on the classic image store, a docker tarball) they are dropped; a docker-driver build loaded into the containerd image store keeps none (a notice says so).',
   reads: ['load'],
   writes: ['indexAnnotationsDropped'],
 
@@ -71,6 +78,8 @@ export const singlePlatformIndexAnnotation: Fix = {
     }
     const single: string[] = [];
     const noIndexStore: string[] = [];
+    /** Loads of a docker-driver build into the containerd image store, which keeps no index annotation. */
+    const storeDrops: string[] = [];
     let annos: string[] = [];
     for (const o of candidates) {
       const ia = indexAnnotationsOf(r, o);
@@ -87,26 +96,39 @@ export const singlePlatformIndexAnnotation: Fix = {
       // exporter: with buildx's default provenance that is an index already, and buildx succeeds
       // (the store keeps no index annotation, as it does for every build there).
       const exported = b.driver === 'docker' && !classic && viaDaemon ? { ...o, type: 'image' } : o;
+      // What that exporter stores in the daemon has no index annotation, index or not (observed
+      // buildx 0.12–0.36 on Engine 29: test/matrix/p1-containerd-store.test.ts); a push keeps them.
+      const dropsInStore = b.driver === 'docker' && !classic && viaDaemon && storesInDaemon(o);
+      if (dropsInStore) storeDrops.push(where);
       if (classic) noIndexStore.push(o.type === 'docker' && o.dest !== undefined ? `${where} (a docker tarball)` : `${where} (${b.driver === 'docker' ? 'docker driver, ' : ''}daemon without the containerd image store)`);
       else if (!producesIndex(r, exported)) single.push(where);
-      else continue;
+      else if (!dropsInStore) continue;
       annos = unique([...annos, ...ia]);
     }
-    if (single.length + noIndexStore.length === 0) return;
+    if (single.length + noIndexStore.length + storeDrops.length === 0) return;
     const listed = quoteList(annos.map((a) => `--annotation ${a}`));
+    const what = annos.length === 1 && annos[0]!.length <= 32 ? `--annotation ${annos[0]}` : `${annos.length} index annotation${annos.length === 1 ? '' : 's'}`;
     const localOrTar = mainOutputs.some((o) => o.type === 'local' || o.type === 'tar');
     if (policy.indexAnnotations === 'fail') {
       d.refuse(
         noIndexStore.length
           ? `index annotations (${listed}) cannot be stored by ${noIndexStore.join(', ')}: it holds no image index (--ocifix-index-annotations=fail)`
-          : `index annotations (${listed}) on a single-platform export (${single.join(', ')}): buildx would fail with "index annotations not supported for single platform export" (--ocifix-index-annotations=fail; force-index or manifest-only make it build)`,
+          : single.length
+            ? `index annotations (${listed}) on a single-platform export (${single.join(', ')}): buildx would fail with "index annotations not supported for single platform export" (--ocifix-index-annotations=fail; force-index or manifest-only make it build)`
+            : `index annotations (${listed}) are not kept by ${storeDrops.join(', ')}: the containerd image store keeps no index annotation of a docker-driver build (--ocifix-index-annotations=fail; --push or a docker-container builder keep them)`,
       );
       return;
     }
+    // nothing ocifix can change: the build runs as typed, and the user hears what the store loses
+    const storeNotice = (): void => {
+      if (storeDrops.length)
+        d.notice(`ocifix: ${what} not kept: the containerd image store keeps no index annotation of a docker-driver build (--push or a docker-container builder keep them)`);
+    };
+    if (single.length + noIndexStore.length === 0) return storeNotice();
     if (policy.indexAnnotations === 'force-index' && noIndexStore.length === 0 && !multiPlatformDisabled(r) && !localOrTar) {
       d.edit({ op: 'add-build-arg', key: 'BUILDKIT_MULTI_PLATFORM', value: '1' });
       d.notice('ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index');
-      return;
+      return storeNotice();
     }
     const why = noIndexStore.length
       ? noIndexStore.some((x) => x.endsWith('(a docker tarball)'))
@@ -117,7 +139,6 @@ export const singlePlatformIndexAnnotation: Fix = {
         : multiPlatformDisabled(r)
           ? `one-manifest image (BUILDKIT_MULTI_PLATFORM=${r.multiPlatform})`
           : 'an image index would also change the local/tar output';
-    const what = annos.length === 1 && annos[0]!.length <= 32 ? `--annotation ${annos[0]}` : `${annos.length} index annotation${annos.length === 1 ? '' : 's'}`;
     d.notice(`ocifix: dropped ${what}: ${why}`);
     d.decide('indexAnnotationsDropped', true, ID);
     // the index attributes of the outputs go too (the flags: annotation-edits.ts, with the grammar)

@@ -27,13 +27,28 @@ describe('single-platform-index-annotation', () => {
     expect(dd.notices).toEqual(['ocifix: dropped --annotation index:k: the classic image store holds no image index']);
   });
 
-  it('the docker driver on the containerd store: buildx succeeds (its default provenance makes an index), so the build is left alone', () => {
+  const NOT_KEPT =
+    'ocifix: --annotation index:k not kept: the containerd image store keeps no index annotation of a docker-driver build (--push or a docker-container builder keep them)';
+  it('the docker driver on the containerd store: buildx succeeds (its default provenance makes an index), so the build is left alone; one notice says the store keeps no index annotation', () => {
     // observed with buildx 0.12-0.36 on Engine 29 (test/matrix/p1-containerd-store.test.ts)
     const cd = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '-t', 'a', '.'], { builder: DOCKERD, daemon: CONTAINERD });
-    expect([cd.edits, cd.notices, cd.decided.indexAnnotationsDropped]).toEqual([[], [], undefined]);
+    expect([cd.edits, cd.notices, cd.decided.indexAnnotationsDropped]).toEqual([[], [NOT_KEPT], undefined]);
+    // two platforms: the same
+    const two = applyFix(singlePlatformIndexAnnotation, ['--platform', 'linux/amd64,linux/arm64', '--annotation', 'index:k=v', '-t', 'a', '.'], {
+      builder: DOCKERD,
+      daemon: CONTAINERD,
+    });
+    expect([two.edits, two.notices]).toEqual([[], [NOT_KEPT]]);
     // without provenance the export is one manifest again, and the index is forced like on any builder
     const bare = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '--provenance=false', '-t', 'a', '.'], { builder: DOCKERD, daemon: CONTAINERD });
-    expect(bare.notices).toEqual(['ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index']);
+    expect(bare.notices).toEqual(['ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index', NOT_KEPT]);
+    // a push keeps them (the pushed index carries the annotation): nothing said
+    const push = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '--push', '-t', 'r/a', '.'], { builder: DOCKERD, daemon: CONTAINERD });
+    expect([push.edits, push.notices]).toEqual([[], []]);
+    // policy fail refuses what the store would lose
+    expect(
+      applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '-t', 'a', '.'], { builder: DOCKERD, daemon: CONTAINERD }, { indexAnnotations: 'fail' }).refusal,
+    ).toMatch(/are not kept by --load: the containerd image store keeps no index annotation of a docker-driver build/);
   });
 
   it('fail refuses', () => {
