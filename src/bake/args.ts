@@ -67,8 +67,7 @@ export interface BakeArgs {
   targets: string[];
   /**
    * A remote definition: the first positional is a git or https URL buildx reads through the
-   * builder (its contexts resolve against it). A rewritten definition drops it (the resolved
-   * definition names the remote contexts itself).
+   * builder; its contexts and git credentials belong to it, so it only takes `--set` overrides.
    */
   remote?: Positional;
   metadataFile?: string;
@@ -79,7 +78,8 @@ export interface BakeArgs {
 }
 
 const RELEVANT = new Set(['file', 'set', 'push', 'load', 'metadata-file', 'builder', 'call', 'check', 'print', 'list', 'provenance', 'sbom', 'var']);
-const REMOTE = /^(?:https?:\/\/|git@|git:\/\/|ssh:\/\/|github\.com\/)|\.git(?:#|$)/;
+/** buildx's remote definitions (bake.IsRemoteURL): http(s) URLs and git references, SCP-style `user@host:path` included. */
+const REMOTE = /^(?:https?:\/\/|git:\/\/|ssh:\/\/|git\+ssh:\/\/|[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+:|github\.com\/)|\.git(?:#|$)/i;
 
 function handOff(p: ParsedBuildArgs, remote: Positional | undefined): BakeHandOff | undefined {
   if (p.error) return { reason: 'invalid' };

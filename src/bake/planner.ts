@@ -196,15 +196,9 @@ function appendAt(p: ParsedBuildArgs): number {
   return p.terminator ?? p.argv.length;
 }
 
-/**
- * The flags a rewritten definition already holds (the files, the overrides, the shorthands) go;
- * so does a remote definition's URL: the resolved definition names its remote contexts itself.
- */
-function definitionRemovals(bake: BakeArgs): ArgEdit[] {
-  const flags = ['file', 'set', 'push', 'load', 'sbom', 'provenance', 'var']
-    .flatMap((n) => uses(bake.parsed, n))
-    .map((use) => ({ op: 'remove' as const, use }));
-  return bake.remote ? [...flags, { op: 'remove-positional', positional: bake.remote }] : flags;
+/** The flags a rewritten definition already holds (the files, the overrides, the shorthands): they go. */
+function definitionRemovals(p: ParsedBuildArgs): ArgEdit[] {
+  return ['file', 'set', 'push', 'load', 'sbom', 'provenance', 'var'].flatMap((n) => uses(p, n)).map((use) => ({ op: 'remove' as const, use }));
 }
 
 function metadataEdits(p: ParsedBuildArgs, path: string): ArgEdit[] {
@@ -289,7 +283,7 @@ export function planBake(input: BakePlanInput): BakePlanResult {
     );
     stdinFile = `${input.tempDir}/bake.json`;
     files[stdinFile] = `${JSON.stringify(def, null, 2)}\n`;
-    argEdits.push(...definitionRemovals(input.bake), { op: 'insert', at: 0, tokens: ['--file=-'] });
+    argEdits.push(...definitionRemovals(p), { op: 'insert', at: 0, tokens: ['--file=-'] });
   }
   const buildxArgs = ['bake', ...(mode === 'unchanged' ? p.argv : applyEdits(p.argv, argEdits))];
 
@@ -326,7 +320,7 @@ export function planBake(input: BakePlanInput): BakePlanResult {
   const passthrough = mode === 'unchanged' && !refusal && postSteps.length === 0 && Object.keys(buildxEnv).length === 0;
   return {
     kind: 'plan',
-    plan: {
+    plan: remoteLimits(input.bake, {
       mode,
       targets: planned.map((x) => x.target),
       files,
@@ -343,6 +337,34 @@ export function planBake(input: BakePlanInput): BakePlanResult {
       facts: input.facts,
       ...(refusal ? { refusal } : {}),
       passthrough,
-    },
+    }),
+  };
+}
+
+/**
+ * A remote definition takes only the `--set` overrides: its contexts (a subdirectory, named
+ * contexts, which older buildx prints unresolved) and its git credentials and SSH belong to the
+ * URL, so a bake fed a rewritten definition (`--file -`, the main bake's or the load bake's) would
+ * build something else. Such a plan runs the user's bake unchanged, saying why.
+ */
+function remoteLimits(bake: BakeArgs, plan: BakePlan): BakePlan {
+  if (!bake.remote || plan.refusal) return plan;
+  const needs = [
+    ...(plan.mode === 'definition' ? [`${plan.targets.flatMap((t) => t.overrides).join(', ')} cannot be changed with --set`] : []),
+    ...(plan.postSteps.some((s) => s.kind === 'buildx' && s.stdinFile) ? ['the --load fix needs a second bake of its own targets'] : []),
+  ];
+  if (needs.length === 0) return plan;
+  const { stdinFile: _s, metadataFile: _m, ...rest } = plan;
+  return {
+    ...rest,
+    mode: 'unchanged',
+    targets: plan.targets.map((t) => ({ ...t, fixes: [], notices: [], overrides: [] })),
+    files: {},
+    buildxArgs: ['bake', ...bake.parsed.argv],
+    buildxEnv: {},
+    postSteps: [],
+    notices: [`ocifix: ${needs.join('; ')}, and a remote definition (${bake.remote.value}) takes only --set overrides: bake passed on unchanged`],
+    fixes: [],
+    passthrough: true,
   };
 }

@@ -336,9 +336,7 @@ export type ArgEdit =
   /** Give one value-flag occurrence a new value, written the way the user wrote it. */
   | { op: 'set-value'; use: FlagUse; value: string }
   /** Replace one flag occurrence with other tokens, placed where it was. */
-  | { op: 'replace'; use: FlagUse; tokens: string[] }
-  /** Remove one positional argument (e.g. a remote bake definition's URL). */
-  | { op: 'remove-positional'; positional: Positional };
+  | { op: 'replace'; use: FlagUse; tokens: string[] };
 
 interface TokenChange {
   drop?: boolean;
@@ -399,9 +397,6 @@ export function applyEdits(argv: readonly string[], edits: readonly ArgEdit[]): 
         if (u.valueIndex !== undefined) change(u.valueIndex).drop = true;
         break;
       }
-      case 'remove-positional':
-        change(e.positional.index).drop = true;
-        break;
       case 'set-value': {
         const u = e.use;
         if (u.valueIndex !== undefined) change(u.valueIndex).text = e.value;

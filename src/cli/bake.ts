@@ -11,7 +11,7 @@ export class BakeCommand extends BaseCommand {
 
       The changes are \`--set TARGET.key=value\` overrides appended to your own command, so your files stay authoritative: \`args.K\` per target; \`output\` and \`tags\` as full lists (your own \`--set\` of those keys and \`--push\`/\`--load\` give way to the resolved lists, which already hold them). Annotations and attestations only ever append in bake, so a fix that must drop or split an annotation feeds a rewritten definition with \`--file -\` instead, and explain says so. A multi-platform \`--load\` on the classic image store runs one cache build of everything, then one more bake that loads what \`--ocifix-load\` says. After the bake: normalized OCI layouts, annotations added and read back on multi-node pushes, every pushed tag checked against its target's digest in the metadata file.
 
-      A remote definition (a git URL, read through the builder) is fixed the same way: the overrides follow the URL; a rewritten definition replaces it (the resolved targets name the remote contexts).
+      A remote definition (a git or https URL, read through the builder) takes the fixes that are \`--set\` overrides, after the URL; a fix that needs a rewritten definition is not made there (the URL owns the contexts and the git credentials): the bake runs as typed, and a notice says so.
 
       \`--print\`, \`--list\`, \`--call\`/\`--check\`, \`--help\`, a remote definition with \`-f -\` and a bake that meets no pitfall run unchanged. The ocifix options of \`docker ocifix build --help\` apply to every target.
     `,

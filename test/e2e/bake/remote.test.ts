@@ -59,8 +59,11 @@ afterAll(() => {
   daemon?.kill();
 });
 
+/** `docker WORD bake --builder single --provenance=false [FLAGS…] URL [TARGETS…]` */
 function bake(word: 'ocifix' | 'buildx', args: readonly string[], version: BuildxVersion, repo: string): Promise<RunResult> {
-  return run('docker', [word, 'bake', '--builder', 'single', '--provenance=false', ...args, url], {
+  const flags = args.filter((a) => a.startsWith('-'));
+  const targets = args.filter((a) => !a.startsWith('-'));
+  return run('docker', [word, 'bake', '--builder', 'single', '--provenance=false', ...flags, url, ...targets], {
     cwd: workDir('bake-remote-cwd'),
     env: { ...buildEnv({ version }), REGISTRY: s.registry, REPO: repo },
   });
@@ -84,17 +87,24 @@ describe.each(['v0.36.1', 'v0.15.1'] as const)('a remote bake definition (git://
     expect(m.body.annotations?.['org.example.remote']).toBe('1');
   });
 
-  it('ocifix --ocifix-index-annotations=manifest-only: the rewritten definition builds the remote context without the URL', async () => {
+  it('a subdirectory of the remote as context: the overrides keep the URL, so buildx resolves it there', async () => {
+    const repo = uniqueRepo(`bake-remote-sub-${version}`);
+    const r = await bake('ocifix', ['sub'], version, repo);
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    expect(notices(r)).toEqual(['ocifix: target "sub": added --set sub.args.BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index']);
+    const m = await getManifest(`${repo}-sub`, 'v1');
+    expect(m.body.annotations?.['org.example.remote']).toBe('sub');
+  });
+
+  it('a fix that needs a rewritten definition (manifest-only) is not made: buildx runs the bake as typed, and the notice says why', async () => {
     const repo = uniqueRepo(`bake-remote-mo-${version}`);
     const r = await bake('ocifix', ['--ocifix-index-annotations=manifest-only'], version, repo);
-    expect(r.exitCode, describeResult(r)).toBe(0);
-    expect(notices(r)).toContain(
-      'ocifix: target "default": dropped annotation index:org.example.remote: one-manifest image (--ocifix-index-annotations=manifest-only)',
-    );
-    const m = await getManifest(repo, 'v1');
-    expect(m.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
-    expect(m.body.annotations ?? {}).toEqual({});
-    // the image's one layer is the remote context's docker-bake.hcl (COPY in its Dockerfile)
-    expect(m.body.layers).toHaveLength(1);
+    const raw = await bake('buildx', [], version, repo);
+    expect(notices(r)).toEqual([
+      `ocifix: default.annotations cannot be changed with --set, and a remote definition (${url}) takes only --set overrides: bake passed on unchanged`,
+    ]);
+    // exactly what raw buildx does with it
+    expect([r.exitCode, raw.exitCode], describeResult(r)).toEqual([1, 1]);
+    expect(r.stderr).toContain('index annotations not supported for single platform export');
   });
 });

@@ -183,31 +183,57 @@ describe('a remote definition (git URL), on the real --print of test/fixtures/ba
       expect(p.targets.map((t) => t.fixes)).toEqual([['single-platform-index-annotation', 'push-tags']]);
       expect(p.buildxArgs).toEqual(['bake', '--metadata-file=/tmp/T/metadata.json', ...args, '--set', 'default.args.BUILDKIT_MULTI_PLATFORM=1']);
     });
-    it(`${v}: a rewritten definition drops the URL (its contexts are the remote's, resolved) and the files of the remote`, () => {
+    it(`${v}: a fix that needs a rewritten definition is not made: the user's bake runs unchanged, saying why`, () => {
+      // the URL owns the contexts (a subdirectory, named contexts; buildx < 0.32 prints them
+      // unresolved) and the git credentials: a definition fed on stdin would build something else
       const args = ['-f', 'docker-bake.hcl', '--builder', 'single', URL, 'default'];
       const p = plan(args, `print-remote-${v}.json`, facts(v.slice(1), SINGLE), { ...DEFAULT_POLICY, indexAnnotations: 'manifest-only' });
-      expect(p.mode).toBe('definition');
-      expect(p.buildxArgs).toEqual(['bake', '--metadata-file=/tmp/T/metadata.json', '--file=-', '--builder', 'single', 'default']);
-      const def = JSON.parse(p.files[p.stdinFile!]!) as { target: Record<string, { context?: string; annotations?: string[] }> };
-      expect(def.target['default']?.context).toBe(URL);
-      expect(def.target['default']?.annotations ?? []).toEqual([]);
+      expect([p.mode, p.passthrough, p.buildxArgs, p.postSteps, p.files, p.stdinFile]).toEqual(['unchanged', true, ['bake', ...args], [], {}, undefined]);
+      expect(p.notices).toEqual([
+        `ocifix: default.annotations cannot be changed with --set, and a remote definition (${URL}) takes only --set overrides: bake passed on unchanged`,
+      ]);
+      expect(p.targets.flatMap((t) => [...t.fixes, ...t.notices])).toEqual([]);
+    });
+    it(`${v}: so is the --load fix's second bake (of ocifix's own targets, without the URL)`, () => {
+      const def = print(`print-remote-${v}.json`);
+      const t = def.target['default']!;
+      def.target['default'] = { ...t, platforms: ['linux/amd64', 'linux/arm64'], annotations: [], output: ['type=docker'] };
+      const r = planBake({
+        bake: readBakeArgs(parseBakeArgs([URL])),
+        definition: def,
+        env: {},
+        policy: DEFAULT_POLICY,
+        facts: facts(v.slice(1), SINGLE),
+        tempDir: '/tmp/T',
+      });
+      if (r.kind !== 'plan') throw new Error('needs probes');
+      expect([r.plan.passthrough, r.plan.buildxArgs]).toEqual([true, ['bake', URL]]);
+      expect(r.plan.notices).toEqual([
+        `ocifix: the --load fix needs a second bake of its own targets, and a remote definition (${URL}) takes only --set overrides: bake passed on unchanged`,
+      ]);
     });
   }
+  it("buildx's remote forms: http(s), git://, ssh://, SCP-style user@host:path, github.com/…, *.git", () => {
+    for (const u of [
+      'https://example.com/defs.tar.gz',
+      'GIT://h/r',
+      'ssh://git@h/r',
+      'ci@git.corp:defs',
+      'git@github.com:o/r.git',
+      'github.com/o/r',
+      'h/r.git#main',
+    ]) {
+      expect(readBakeArgs(parseBakeArgs([u, 'app'])).remote?.value, u).toBe(u);
+    }
+    for (const t of ['app', 'app.git-ish', 'group:x']) expect(readBakeArgs(parseBakeArgs([t])).remote, t).toBeUndefined();
+  });
   it('with -f - (a file of the remote context read from stdin) it runs unchanged', () => {
     expect(readBakeArgs(parseBakeArgs(['-f', '-', URL])).handOff).toEqual({ reason: 'remote' });
   });
 });
 
 describe('readBakeArgs hands off what exports nothing', () => {
-  for (const args of [
-    ['--print'],
-    ['--list=targets'],
-    ['--list', 'variables'],
-    ['--check'],
-    ['--call=outline'],
-    ['-h'],
-    ['https://github.com/docker/buildx.git', '--print'],
-  ]) {
+  for (const args of [['--print'], ['--list=targets'], ['--list', 'variables'], ['--check'], ['--call=outline'], ['-h']]) {
     it(args.join(' '), () => {
       expect(readBakeArgs(parseBakeArgs(args)).handOff).toBeDefined();
     });
