@@ -29,7 +29,7 @@ const ERR = 'index annotations not supported for single platform export';
 const ANNOTATION = 'index:org.example.ocifix=p1c';
 /** What ocifix says where the store loses the index annotation (a docker-driver load). */
 const NOT_KEPT =
-  'ocifix: --annotation index:org.example.ocifix not kept: the containerd image store keeps no index annotation of a docker-driver build (--push or a docker-container builder keep them)';
+  'ocifix: --annotation index:org.example.ocifix not kept in the daemon: the containerd image store keeps no index annotation of a docker-driver build (--push or a builder of another driver keeps them)';
 const FORCED = 'ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index';
 let m: MatrixStack;
 

@@ -47,6 +47,27 @@ function storesInDaemon(o: RequestOutput): boolean {
   return o.load || ((o.type === 'image' || o.type === 'docker') && o.dest === undefined && !o.push);
 }
 
+/**
+ * A docker-driver build on the containerd image store: what its exporter stores in the daemon has
+ * no index annotation, index or not (observed buildx 0.12–0.36 on Engine 29:
+ * test/matrix/p1-containerd-store.test.ts); a push keeps them. The exports that lose some, which,
+ * and whether the build also pushes.
+ */
+function storeLoss(
+  r: BuildRequest,
+  candidates: readonly RequestOutput[],
+  daemon: () => { containerdStore: boolean } | undefined,
+): { where: string[]; annos: string[]; pushed: boolean } | undefined {
+  const losing = candidates.filter((o) => storesInDaemon(o) && indexAnnotationsOf(r, o).length > 0);
+  // the daemon is asked only when something would be stored there
+  if (losing.length === 0 || daemon()?.containerdStore !== true) return undefined;
+  return {
+    where: losing.map((o) => (o.origin === 'output' ? `--output ${o.raw ?? formatOutput(o.entry)}` : `--${o.origin}`)),
+    annos: unique(losing.flatMap((o) => indexAnnotationsOf(r, o))),
+    pushed: candidates.some((o) => o.push),
+  };
+}
+
 /** Does this export produce an image index by itself (several platforms, attestations, the flag)? */
 function producesIndex(r: BuildRequest, o: RequestOutput): boolean {
   if (multiPlatformForced(r) || r.platforms.length > 1 || r.attestations.explicit.length > 0) return true;
@@ -78,8 +99,6 @@ export const singlePlatformIndexAnnotation: Fix = {
     }
     const single: string[] = [];
     const noIndexStore: string[] = [];
-    /** Loads of a docker-driver build into the containerd image store, which keeps no index annotation. */
-    const storeDrops: string[] = [];
     let annos: string[] = [];
     for (const o of candidates) {
       const ia = indexAnnotationsOf(r, o);
@@ -96,33 +115,33 @@ export const singlePlatformIndexAnnotation: Fix = {
       // exporter: with buildx's default provenance that is an index already, and buildx succeeds
       // (the store keeps no index annotation, as it does for every build there).
       const exported = b.driver === 'docker' && !classic && viaDaemon ? { ...o, type: 'image' } : o;
-      // What that exporter stores in the daemon has no index annotation, index or not (observed
-      // buildx 0.12–0.36 on Engine 29: test/matrix/p1-containerd-store.test.ts); a push keeps them.
-      const dropsInStore = b.driver === 'docker' && !classic && viaDaemon && storesInDaemon(o);
-      if (dropsInStore) storeDrops.push(where);
       if (classic) noIndexStore.push(o.type === 'docker' && o.dest !== undefined ? `${where} (a docker tarball)` : `${where} (${b.driver === 'docker' ? 'docker driver, ' : ''}daemon without the containerd image store)`);
       else if (!producesIndex(r, exported)) single.push(where);
-      else if (!dropsInStore) continue;
+      else continue;
       annos = unique([...annos, ...ia]);
     }
-    if (single.length + noIndexStore.length + storeDrops.length === 0) return;
+    const lost = b.driver === 'docker' ? storeLoss(r, candidates, () => facts.daemon()) : undefined;
+    if (single.length + noIndexStore.length === 0 && !lost) return;
     const listed = quoteList(annos.map((a) => `--annotation ${a}`));
     const what = annos.length === 1 && annos[0]!.length <= 32 ? `--annotation ${annos[0]}` : `${annos.length} index annotation${annos.length === 1 ? '' : 's'}`;
     const localOrTar = mainOutputs.some((o) => o.type === 'local' || o.type === 'tar');
-    if (policy.indexAnnotations === 'fail') {
+    if (policy.indexAnnotations === 'fail' && (single.length + noIndexStore.length > 0 || (lost && !lost.pushed))) {
       d.refuse(
         noIndexStore.length
           ? `index annotations (${listed}) cannot be stored by ${noIndexStore.join(', ')}: it holds no image index (--ocifix-index-annotations=fail)`
           : single.length
             ? `index annotations (${listed}) on a single-platform export (${single.join(', ')}): buildx would fail with "index annotations not supported for single platform export" (--ocifix-index-annotations=fail; force-index or manifest-only make it build)`
-            : `index annotations (${listed}) are not kept by ${storeDrops.join(', ')}: the containerd image store keeps no index annotation of a docker-driver build (--ocifix-index-annotations=fail; --push or a docker-container builder keep them)`,
+            : `index annotations (${quoteList(lost!.annos.map((a) => `--annotation ${a}`))}) are not kept by ${lost!.where.join(', ')}: the containerd image store keeps no index annotation of a docker-driver build (--ocifix-index-annotations=fail; --push or a builder of another driver keeps them)`,
       );
       return;
     }
-    // nothing ocifix can change: the build runs as typed, and the user hears what the store loses
+    // nothing ocifix can change there: the build runs as typed, and the user hears what the store loses
     const storeNotice = (): void => {
-      if (storeDrops.length)
-        d.notice(`ocifix: ${what} not kept: the containerd image store keeps no index annotation of a docker-driver build (--push or a docker-container builder keep them)`);
+      if (!lost) return;
+      const w = lost.annos.length === 1 && lost.annos[0]!.length <= 32 ? `--annotation ${lost.annos[0]}` : `${lost.annos.length} index annotations`;
+      d.notice(
+        `ocifix: ${w} not kept in the daemon: the containerd image store keeps no index annotation of a docker-driver build (${lost.pushed ? 'the pushed image keeps them' : '--push or a builder of another driver keeps them'})`,
+      );
     };
     if (single.length + noIndexStore.length === 0) return storeNotice();
     if (policy.indexAnnotations === 'force-index' && noIndexStore.length === 0 && !multiPlatformDisabled(r) && !localOrTar) {

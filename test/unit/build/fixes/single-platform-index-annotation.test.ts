@@ -28,7 +28,7 @@ describe('single-platform-index-annotation', () => {
   });
 
   const NOT_KEPT =
-    'ocifix: --annotation index:k not kept: the containerd image store keeps no index annotation of a docker-driver build (--push or a docker-container builder keep them)';
+    'ocifix: --annotation index:k not kept in the daemon: the containerd image store keeps no index annotation of a docker-driver build (--push or a builder of another driver keeps them)';
   it('the docker driver on the containerd store: buildx succeeds (its default provenance makes an index), so the build is left alone; one notice says the store keeps no index annotation', () => {
     // observed with buildx 0.12-0.36 on Engine 29 (test/matrix/p1-containerd-store.test.ts)
     const cd = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '-t', 'a', '.'], { builder: DOCKERD, daemon: CONTAINERD });
@@ -45,6 +45,21 @@ describe('single-platform-index-annotation', () => {
     // a push keeps them (the pushed index carries the annotation): nothing said
     const push = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '--push', '-t', 'r/a', '.'], { builder: DOCKERD, daemon: CONTAINERD });
     expect([push.edits, push.notices]).toEqual([[], []]);
+    // --load and --push: the loaded copy loses them, the pushed one keeps them (and fail does not refuse)
+    const both = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '--annotation', 'manifest:m=1', '--load', '--push', '-t', 'r/a', '.'], {
+      builder: DOCKERD,
+      daemon: CONTAINERD,
+    });
+    expect(both.notices).toEqual([
+      'ocifix: --annotation index:k not kept in the daemon: the containerd image store keeps no index annotation of a docker-driver build (the pushed image keeps them)',
+    ]);
+    expect(
+      applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '--load', '--push', '-t', 'r/a', '.'], { builder: DOCKERD, daemon: CONTAINERD }, { indexAnnotations: 'fail' })
+        .refusal,
+    ).toBeUndefined();
+    // a file output does not go into the store
+    const file = applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '-o', 'type=oci,dest=o.tar', '.'], { builder: DOCKERD, daemon: CONTAINERD });
+    expect(file.notices.filter((n) => n.includes('not kept'))).toEqual([]);
     // policy fail refuses what the store would lose
     expect(
       applyFix(singlePlatformIndexAnnotation, ['--annotation', 'index:k=v', '-t', 'a', '.'], { builder: DOCKERD, daemon: CONTAINERD }, { indexAnnotations: 'fail' }).refusal,
