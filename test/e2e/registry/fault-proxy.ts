@@ -53,10 +53,10 @@ export class FaultProxy {
   ) {}
 
   /**
-   * Starts listening on 127.0.0.1 (an ephemeral port unless `port` is given); returns the
-   * `127.0.0.1:PORT` it listens on.
+   * Starts listening on `host` (an ephemeral port unless `port` is given); returns the
+   * `HOST:PORT` it listens on.
    */
-  async start(port = 0): Promise<string> {
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
     this.server = this.tls ? createTlsServer({ cert: this.tls.cert, key: this.tls.key }, handler) : createServer(handler);
     this.server.on('connection', (s: Socket) => {
@@ -65,11 +65,11 @@ export class FaultProxy {
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', (e: NodeJS.ErrnoException) =>
-        reject(e.code === 'EADDRINUSE' ? new Error(`the fault proxy cannot listen on 127.0.0.1:${port}: something else already does; stop it first`) : e),
+        reject(e.code === 'EADDRINUSE' ? new Error(`the fault proxy cannot listen on ${host}:${port}: something else already does; stop it first`) : e),
       );
-      this.server!.listen(port, '127.0.0.1', resolve);
+      this.server!.listen(port, host, resolve);
     });
-    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {

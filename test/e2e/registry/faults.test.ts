@@ -4,6 +4,7 @@
 // the exit code, the one line said, and the registry state afterwards.
 // The e2e project runs it in front of the plain registry; e2e-secure (OCIFIX_E2E_REGISTRY=secure)
 // in front of the TLS + htpasswd one, the proxy serving https at the address test-env keeps for it.
+import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeResult, e2eRegistry, fixture, getManifest, requireStack, run, SECURE_E2E, secureRegistry } from '../helpers/stack.js';
@@ -22,7 +23,9 @@ beforeAll(async () => {
   if (SECURE_E2E) {
     const sec = secureRegistry();
     proxy = new FaultProxy(upstream, { cert: readFileSync(sec.cert), key: readFileSync(sec.key), ca: readFileSync(sec.ca) });
-    await proxy.start(Number(sec.faultProxy.split(':').pop()));
+    // where clients will connect: the address the name resolves to (test-env makes it the registries')
+    const [host, port] = [sec.faultProxy.slice(0, sec.faultProxy.lastIndexOf(':')), Number(sec.faultProxy.split(':').pop())];
+    await proxy.start(port, (await lookup(host, { family: 4 })).address);
     addr = sec.faultProxy;
   } else {
     proxy = new FaultProxy(upstream);
