@@ -4,11 +4,12 @@ import { defineConfig } from 'vitest/config';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 const define = { __OCIFIX_VERSION__: JSON.stringify(pkg.version) };
 
-// Four projects:
+// Five projects (and one opt-in):
 //  unit        pure domain modules and in-process commands (no processes, no network)
 //  integration the BUILT binary driven through the real docker CLI (make binary first)
 //  binaries    the per-platform binaries in dist/ checked structurally (make binaries-ci / make release)
 //  e2e         the real stack from scripts/test-env (registry, buildkitd x2, buildx, dockerd, skopeo, crane)
+//  e2e-secure  the registry e2e files again, against the stack's TLS + htpasswd registry
 //  matrix      only with OCIFIX_MATRIX=1 (`make test-matrix`): pitfall × buildx version on `up --matrix`
 export default defineConfig({
   define,
