@@ -7,7 +7,7 @@
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, e2eRegistry, fixture, getManifest, requireStack, run, SECURE_E2E, secureRegistry } from '../helpers/stack.js';
+import { describeResult, e2eRegistry, fixture, getManifest, requireStack, run, SECURE_E2E, secureRegistry, type RunResult } from '../helpers/stack.js';
 import { buildEnv, notices } from '../build/helpers.js';
 import { FaultProxy } from './fault-proxy.js';
 
@@ -123,6 +123,48 @@ describe('registry faults', () => {
     expect(dead.stderr).toContain('no answer within 2 s (OCIFIX_REGISTRY_TIMEOUT)');
     // three attempts of 2 s plus the pauses between them, not forever
     expect(took).toBeLessThan(30_000);
+  });
+});
+
+describe('a lost update the read-back can see', () => {
+  /**
+   * A raw `imagetools create` (no compare-and-swap) moves :v1 through the proxy, its manifest PUT
+   * held back 4 s; ocifix annotates :v1 directly meanwhile (its re-read still sees the old index)
+   * and writes first; the held PUT then lands on top. Returns ocifix's result, the raw writer's and
+   * the other writer's index digest.
+   */
+  async function race(settleMs: string): Promise<{ r: RunResult; raw: RunResult; other: string; repo: string }> {
+    proxy.clear();
+    const repo = uniq('late-put');
+    await push(repo);
+    const child = (await getManifest(repo, 'v1')).body.manifests![0]!.digest;
+    const mk = await run('docker', ['buildx', 'imagetools', 'create', '-t', `${upstream}/${repo}:other`, `${upstream}/${repo}@${child}`], { env: buildEnv() });
+    expect(mk.exitCode, describeResult(mk)).toBe(0);
+    const other = (await getManifest(repo, 'other')).digest;
+    const tagPut = new RegExp(`^/v2/${repo}/manifests/v1$`);
+    proxy.add({ method: /^PUT$/, path: tagPut, action: { kind: 'delay', ms: 4000 } });
+    const rawRun = run('docker', ['buildx', 'imagetools', 'create', '-t', `${addr}/${repo}:v1`, `${addr}/${repo}:other`], { env: buildEnv() });
+    const deadline = Date.now() + 30_000;
+    while (!proxy.log.some((l) => l.method === 'PUT' && tagPut.test(l.path)) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    const r = await ocifix(['annotate', `${upstream}/${repo}:v1`, '--annotation', 'index:org.example.late=1'], { OCIFIX_REGISTRY_SETTLE_MS: settleMs });
+    const raw = await rawRun;
+    expect(raw.exitCode, describeResult(raw)).toBe(0);
+    expect(proxy.faults().map((f) => f.fault)).toEqual(['delay']);
+    return { r, raw, other, repo };
+  }
+
+  it('premise: without the settle (OCIFIX_REGISTRY_SETTLE_MS=0) the late PUT overwrites our write and both exit 0', async () => {
+    const { r, other, repo } = await race('0');
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    expect((await getManifest(repo, 'v1')).digest).toBe(other);
+  });
+
+  it('with the settle the read-back sees the other writer: exit 1, "another writer moved it while we wrote", its index kept', async () => {
+    const { r, other, repo } = await race('8000');
+    expect(r.exitCode, describeResult(r)).toBe(1);
+    expect(r.stderr).toContain(`is at ${other}`);
+    expect(r.stderr).toContain('(another writer moved it while we wrote)');
+    expect((await getManifest(repo, 'v1')).digest).toBe(other);
   });
 });
 
