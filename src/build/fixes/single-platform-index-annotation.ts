@@ -42,6 +42,16 @@ function indexAnnotationsOf(r: BuildRequest, o: RequestOutput): string[] {
   return unique([...flags.filter((a) => INDEX_TYPES.has(a.type)).map(label), ...outputAnnotations(o.entry).filter((a) => INDEX_TYPES.has(a.type)).map(label)]);
 }
 
+/** How a notice names an export: `--output VALUE`, `--push`, `--load`. */
+function whereOf(o: RequestOutput): string {
+  return o.origin === 'output' ? `--output ${o.raw ?? formatOutput(o.entry)}` : `--${o.origin}`;
+}
+
+/** One short annotation by name, else how many. */
+function describeAnnotations(annos: readonly string[]): string {
+  return annos.length === 1 && annos[0]!.length <= 32 ? `--annotation ${annos[0]}` : `${annos.length} index annotation${annos.length === 1 ? '' : 's'}`;
+}
+
 /** Does this export end in the daemon's image store (a load, or an image not pushed nor written to a file)? */
 function storesInDaemon(o: RequestOutput): boolean {
   return o.load || ((o.type === 'image' || o.type === 'docker') && o.dest === undefined && !o.push);
@@ -62,7 +72,7 @@ function storeLoss(
   // the daemon is asked only when something would be stored there
   if (losing.length === 0 || daemon()?.containerdStore !== true) return undefined;
   return {
-    where: losing.map((o) => (o.origin === 'output' ? `--output ${o.raw ?? formatOutput(o.entry)}` : `--${o.origin}`)),
+    where: losing.map(whereOf),
     annos: unique(losing.flatMap((o) => indexAnnotationsOf(r, o))),
     pushed: candidates.some((o) => o.push),
   };
@@ -110,7 +120,7 @@ export const singlePlatformIndexAnnotation: Fix = {
         if (!daemon) continue;
         classic = !daemon.containerdStore;
       }
-      const where = o.origin === 'output' ? `--output ${o.raw ?? formatOutput(o.entry)}` : `--${o.origin}`;
+      const where = whereOf(o);
       // The docker driver on the containerd image store exports through the daemon's image
       // exporter: with buildx's default provenance that is an index already, and buildx succeeds
       // (the store keeps no index annotation, as it does for every build there).
@@ -123,7 +133,7 @@ export const singlePlatformIndexAnnotation: Fix = {
     const lost = b.driver === 'docker' ? storeLoss(r, candidates, () => facts.daemon()) : undefined;
     if (single.length + noIndexStore.length === 0 && !lost) return;
     const listed = quoteList(annos.map((a) => `--annotation ${a}`));
-    const what = annos.length === 1 && annos[0]!.length <= 32 ? `--annotation ${annos[0]}` : `${annos.length} index annotation${annos.length === 1 ? '' : 's'}`;
+    const what = describeAnnotations(annos);
     const localOrTar = mainOutputs.some((o) => o.type === 'local' || o.type === 'tar');
     if (policy.indexAnnotations === 'fail' && (single.length + noIndexStore.length > 0 || (lost && !lost.pushed))) {
       d.refuse(
@@ -138,9 +148,8 @@ export const singlePlatformIndexAnnotation: Fix = {
     // nothing ocifix can change there: the build runs as typed, and the user hears what the store loses
     const storeNotice = (): void => {
       if (!lost) return;
-      const w = lost.annos.length === 1 && lost.annos[0]!.length <= 32 ? `--annotation ${lost.annos[0]}` : `${lost.annos.length} index annotations`;
       d.notice(
-        `ocifix: ${w} not kept in the daemon: the containerd image store keeps no index annotation of a docker-driver build (${lost.pushed ? 'the pushed image keeps them' : '--push or a builder of another driver keeps them'})`,
+        `ocifix: ${describeAnnotations(lost.annos)} not kept in the daemon: the containerd image store keeps no index annotation of a docker-driver build (${lost.pushed ? 'the pushed image keeps them' : '--push or a builder of another driver keeps them'})`,
       );
     };
     if (single.length + noIndexStore.length === 0) return storeNotice();
