@@ -108,3 +108,22 @@ describe.each(['v0.36.1', 'v0.15.1'] as const)('a remote bake definition (git://
     expect(r.stderr).toContain('index annotations not supported for single platform export');
   });
 });
+
+describe('a remote bake definition on a multi-node builder, buildx v0.15.1', () => {
+  it('the index annotation its merge drops is added after the push (a post-push step of a remote bake)', async () => {
+    const repo = uniqueRepo('bake-remote-multi');
+    const env = { ...buildEnv({ version: 'v0.15.1' }), REGISTRY: s.registry, REPO: repo };
+    const cwd = workDir('bake-remote-cwd');
+    const raw = await run('docker', ['buildx', 'bake', '--builder', 'multi', url, 'multi'], { cwd, env: { ...env, REPO: `${repo}-raw` } });
+    expect(raw.exitCode, describeResult(raw)).toBe(0);
+    expect((await getManifest(`${repo}-raw-multi`, 'v1')).body.annotations?.['org.example.remote']).toBeUndefined();
+    const r = await run('docker', ['ocifix', 'bake', '--builder', 'multi', url, 'multi'], { cwd, env });
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    expect(notices(r)).toContainEqual(
+      expect.stringMatching(/^ocifix: target "multi": added 1 annotation lost in buildx 0\.15\.1's multi-node merge: index sha256:[a-f0-9]{12}/),
+    );
+    const m = await getManifest(`${repo}-multi`, 'v1');
+    expect(m.body.annotations?.['org.example.remote']).toBe('multi');
+    expect(m.body.manifests!.length).toBeGreaterThanOrEqual(2);
+  });
+});
