@@ -112,6 +112,7 @@ fix-table: deps
 	node scripts/fix-table.mjs
 
 bench: binary
+	scripts/test-env tools --bench
 	node scripts/bench.mjs
 
 # Writers racing on one tag on the test stack, 20 rounds each (no injected delay): `docker ocifix annotate`

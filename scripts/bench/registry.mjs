@@ -1,6 +1,7 @@
 // Registry benchmark (issue 15): ocifix's registry commands side by side with the raw
-// `docker buildx imagetools` call they wrap and with crane (regctl too when it is already in the
-// tools cache), on the test stack's registry, run alternately so machine drift hits all equally.
+// `docker buildx imagetools` call they wrap and with crane and regctl (`make bench` builds regctl
+// into the tools cache first: `scripts/test-env tools --bench`; without it the regctl rows are
+// left out), on the test stack's registry, run alternately so machine drift hits all equally.
 // Every timed write really writes: the sources alternate between two different indexes (and the
 // annotation value changes every run), so no run is a "nothing to write" short cut.
 // Targets (issue 15), as ratios of medians in one run:
@@ -38,6 +39,12 @@ function findRegctl(dir) {
 }
 
 delete env.OCIFIX_BUILDX_VIA_DOCKER;
+if (regctl) {
+  // its own config (not the user's ~/.regctl): the stack's registry is plain HTTP
+  env.REGCTL_CONFIG = join(base, 'regctl.json');
+  const r = spawnSync(regctl, ['registry', 'set', '--tls', 'disabled', registry], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`regctl registry set: ${r.stderr}`);
+}
 const baseline = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 let baseEnv;
 if (baseline) {
