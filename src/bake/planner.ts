@@ -19,7 +19,7 @@ import { applyEdits, uses, type ArgEdit, type ParsedBuildArgs } from '../buildfl
 import { formatOutput } from '../buildflags/outputs.js';
 import { annotationEdits } from '../build/annotation-edits.js';
 import type { BuildEnv } from '../build/derive.js';
-import { Draft, FactReader, type BuildVariant } from '../build/draft.js';
+import { Draft, FactReader, type BuildVariant, type NoticeWords } from '../build/draft.js';
 import type { RequestEdit } from '../build/edits.js';
 import { FIXES } from '../build/fixes/index.js';
 import type { BuildRequest } from '../build/request.js';
@@ -140,10 +140,14 @@ function patched(t: BakeTarget, c: Changes): BakeTarget {
   return out;
 }
 
-/** `ocifix: …` → `ocifix: target "T": …`, in bake's words (`args.K`, not `--build-arg K`). */
+/** `ocifix: …` → `ocifix: target "T": …` */
 function targetNotice(name: string, line: string): string {
-  const body = line.startsWith('ocifix: ') ? line.slice('ocifix: '.length) : line;
-  return `ocifix: target "${name}": ${body.replace(/--build-arg /g, `--set ${name}.args.`).replace(/--annotation /g, 'annotation ')}`;
+  return `ocifix: target "${name}": ${line.startsWith('ocifix: ') ? line.slice('ocifix: '.length) : line}`;
+}
+
+/** A bake target's words for the flags its fixes change (`--set T.args.K=V`, `annotation A`). */
+function targetWords(name: string): NoticeWords {
+  return { buildArg: (key, value) => `--set ${name}.args.${key}=${value}`, annotation: (value) => `annotation ${value}` };
 }
 
 interface Planned {
@@ -163,7 +167,7 @@ function planTarget(name: string, t: BakeTarget, input: BakePlanInput, facts: Fa
     },
     input.env,
   );
-  const draft = new Draft();
+  const draft = new Draft(targetWords(name));
   const applied: string[] = [];
   const ctx = { policy: input.policy, tempMetadataFile };
   if (!request.handOff) {

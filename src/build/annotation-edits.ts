@@ -10,7 +10,7 @@ import type { BuildRequest } from './request.js';
 
 export interface AnnotationRewrite {
   edits: RequestEdit[];
-  /** Flags split into one flag per type for the legacy grammar (as the user wrote them). */
+  /** The values of the flags split into one flag per type for the legacy grammar (as the user wrote them). */
   split: string[];
   /** A flag buildx < 0.16 cannot parse even split: the reason. */
   refusal?: string;
@@ -39,7 +39,7 @@ export function annotationEdits(r: BuildRequest, opts: { dropIndex: boolean; leg
         continue;
       }
     }
-    if (legacySplit) out.split.push(`--annotation ${f.raw}`);
+    if (legacySplit) out.split.push(f.raw);
     out.edits.push({ op: 'set-annotation', id: f.id, values: flags });
   }
   return out;

@@ -37,6 +37,20 @@ export interface Decisions {
 
 export type DecisionName = keyof Decisions;
 
+/**
+ * How a notice names the flags a fix adds or drops: a build's words (`--build-arg K=V`,
+ * `--annotation A`) or a bake target's (`--set T.args.K=V`, `annotation A`).
+ */
+export interface NoticeWords {
+  buildArg(key: string, value: string): string;
+  annotation(value: string): string;
+}
+
+export const BUILD_WORDS: NoticeWords = {
+  buildArg: (key, value) => `--build-arg ${key}=${value}`,
+  annotation: (value) => `--annotation ${value}`,
+};
+
 export class Draft {
   readonly edits: RequestEdit[] = [];
   readonly notices: string[] = [];
@@ -46,6 +60,8 @@ export class Draft {
   refusal: string | undefined;
   private readonly decisions: Partial<Decisions> = {};
   private readonly writers = new Map<DecisionName, string>();
+
+  constructor(readonly words: NoticeWords = BUILD_WORDS) {}
 
   edit(...edits: RequestEdit[]): void {
     this.edits.push(...edits);

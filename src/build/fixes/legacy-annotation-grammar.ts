@@ -26,7 +26,7 @@ export const legacyAnnotationGrammar: Fix = {
     const rw = annotationEdits(r, { dropIndex: d.decision('indexAnnotationsDropped') ?? false, legacy });
     if (rw.refusal) d.refuse(rw.refusal);
     if (rw.split.length) {
-      const what = rw.split.length === 1 ? rw.split[0]! : `${rw.split.length} multi-type annotations`;
+      const what = rw.split.length === 1 ? d.words.annotation(rw.split[0]!) : `${rw.split.length} multi-type annotations`;
       d.notice(`ocifix: split ${what} into one flag per type (buildx ${v} predates 0.16)`);
     }
   },

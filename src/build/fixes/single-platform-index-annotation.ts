@@ -14,6 +14,7 @@ import { editOutput, formatOutput, outputAnnotations } from '../../buildflags/ou
 import { INDEX_TYPES } from '../derive.js';
 import { multiPlatformDisabled, multiPlatformForced, type BuildRequest, type RequestOutput } from '../request.js';
 import type { Fix } from './fix.js';
+import type { NoticeWords } from '../draft.js';
 
 const ID = 'single-platform-index-annotation';
 const IMAGE_TYPES = new Set(['image', 'oci', 'docker']);
@@ -48,8 +49,8 @@ function whereOf(o: RequestOutput): string {
 }
 
 /** One short annotation by name, else how many. */
-function describeAnnotations(annos: readonly string[]): string {
-  return annos.length === 1 && annos[0]!.length <= 32 ? `--annotation ${annos[0]}` : `${annos.length} index annotation${annos.length === 1 ? '' : 's'}`;
+function describeAnnotations(annos: readonly string[], words: NoticeWords): string {
+  return annos.length === 1 && annos[0]!.length <= 32 ? words.annotation(annos[0]!) : `${annos.length} index annotation${annos.length === 1 ? '' : 's'}`;
 }
 
 /** Does this export end in the daemon's image store (a load, or an image not pushed nor written to a file)? */
@@ -132,8 +133,8 @@ export const singlePlatformIndexAnnotation: Fix = {
     }
     const lost = b.driver === 'docker' ? storeLoss(r, candidates, () => facts.daemon()) : undefined;
     if (single.length + noIndexStore.length === 0 && !lost) return;
-    const listed = quoteList(annos.map((a) => `--annotation ${a}`));
-    const what = describeAnnotations(annos);
+    const listed = quoteList(annos.map((a) => d.words.annotation(a)));
+    const what = describeAnnotations(annos, d.words);
     const localOrTar = mainOutputs.some((o) => o.type === 'local' || o.type === 'tar');
     if (policy.indexAnnotations === 'fail' && (single.length + noIndexStore.length > 0 || (lost && !lost.pushed))) {
       d.refuse(
@@ -141,7 +142,7 @@ export const singlePlatformIndexAnnotation: Fix = {
           ? `index annotations (${listed}) cannot be stored by ${noIndexStore.join(', ')}: it holds no image index (--ocifix-index-annotations=fail)`
           : single.length
             ? `index annotations (${listed}) on a single-platform export (${single.join(', ')}): buildx would fail with "index annotations not supported for single platform export" (--ocifix-index-annotations=fail; force-index or manifest-only make it build)`
-            : `index annotations (${quoteList(lost!.annos.map((a) => `--annotation ${a}`))}) are not kept by ${lost!.where.join(', ')}: the containerd image store keeps no index annotation of a docker-driver build (--ocifix-index-annotations=fail; --push or a builder of another driver keeps them)`,
+            : `index annotations (${quoteList(lost!.annos.map((a) => d.words.annotation(a)))}) are not kept by ${lost!.where.join(', ')}: the containerd image store keeps no index annotation of a docker-driver build (--ocifix-index-annotations=fail; --push or a builder of another driver keeps them)`,
       );
       return;
     }
@@ -149,13 +150,13 @@ export const singlePlatformIndexAnnotation: Fix = {
     const storeNotice = (): void => {
       if (!lost) return;
       d.notice(
-        `ocifix: ${describeAnnotations(lost.annos)} not kept in the daemon: the containerd image store keeps no index annotation of a docker-driver build (${lost.pushed ? 'the pushed image keeps them' : '--push or a builder of another driver keeps them'})`,
+        `ocifix: ${describeAnnotations(lost.annos, d.words)} not kept in the daemon: the containerd image store keeps no index annotation of a docker-driver build (${lost.pushed ? 'the pushed image keeps them' : '--push or a builder of another driver keeps them'})`,
       );
     };
     if (single.length + noIndexStore.length === 0) return storeNotice();
     if (policy.indexAnnotations === 'force-index' && noIndexStore.length === 0 && !multiPlatformDisabled(r) && !localOrTar) {
       d.edit({ op: 'add-build-arg', key: 'BUILDKIT_MULTI_PLATFORM', value: '1' });
-      d.notice('ocifix: added --build-arg BUILDKIT_MULTI_PLATFORM=1: index annotations need an image index');
+      d.notice(`ocifix: added ${d.words.buildArg('BUILDKIT_MULTI_PLATFORM', '1')}: index annotations need an image index`);
       return storeNotice();
     }
     const why = noIndexStore.length
