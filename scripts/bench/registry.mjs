@@ -42,8 +42,7 @@ delete env.OCIFIX_BUILDX_VIA_DOCKER;
 if (regctl) {
   // its own config (not the user's ~/.regctl): the stack's registry is plain HTTP
   env.REGCTL_CONFIG = join(base, 'regctl.json');
-  const r = spawnSync(regctl, ['registry', 'set', '--tls', 'disabled', registry], { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`regctl registry set: ${r.stderr}`);
+  must(regctl, ['registry', 'set', '--tls', 'disabled', registry]);
 }
 const baseline = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 let baseEnv;

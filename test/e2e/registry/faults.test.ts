@@ -24,8 +24,8 @@ beforeAll(async () => {
     const sec = secureRegistry();
     proxy = new FaultProxy(upstream, { cert: readFileSync(sec.cert), key: readFileSync(sec.key), ca: readFileSync(sec.ca) });
     // where clients will connect: the address the name resolves to (test-env makes it the registries')
-    const [host, port] = [sec.faultProxy.slice(0, sec.faultProxy.lastIndexOf(':')), Number(sec.faultProxy.split(':').pop())];
-    await proxy.start(port, (await lookup(host, { family: 4 })).address);
+    const colon = sec.faultProxy.lastIndexOf(':');
+    await proxy.start(Number(sec.faultProxy.slice(colon + 1)), (await lookup(sec.faultProxy.slice(0, colon), { family: 4 })).address);
     addr = sec.faultProxy;
   } else {
     proxy = new FaultProxy(upstream);
