@@ -61,10 +61,6 @@ export type BakeHandOff =
 
 export interface BakeArgs {
   parsed: ParsedBuildArgs;
-  /** `-f` values. */
-  files: string[];
-  /** The targets (and groups) named on the command line; empty = `default`. */
-  targets: string[];
   /**
    * A remote definition: the first positional is a git or https URL buildx reads through the
    * builder; its contexts and git credentials belong to it, so it only takes `--set` overrides.
@@ -109,19 +105,15 @@ function handOff(p: ParsedBuildArgs, remote: Positional | undefined): BakeHandOf
 export function readBakeArgs(parsed: ParsedBuildArgs): BakeArgs {
   const first = parsed.positionals[0];
   const remote = first && REMOTE.test(first.value) ? first : undefined;
-  const targets = parsed.positionals.filter((x) => x !== remote).map((x) => x.value);
-  const files = values(parsed, 'file');
   const metadata = lastValue(parsed, 'metadata-file');
   const builder = lastValue(parsed, 'builder');
   const h = handOff(parsed, remote);
   return {
     parsed,
-    files,
-    targets,
     ...(remote ? { remote } : {}),
     ...(metadata ? { metadataFile: metadata } : {}),
     ...(builder ? { builder } : {}),
-    readsStdin: files.includes('-'),
+    readsStdin: values(parsed, 'file').includes('-'),
     ...(h ? { handOff: h } : {}),
   };
 }

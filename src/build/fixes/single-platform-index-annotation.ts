@@ -17,6 +17,8 @@ import type { Fix } from './fix.js';
 import type { NoticeWords } from '../draft.js';
 
 const ID = 'single-platform-index-annotation';
+/** Why a docker-driver load into the containerd image store loses them (the notice and the refusal). */
+const STORE_LOSES = 'the containerd image store keeps no index annotation of a docker-driver build';
 const IMAGE_TYPES = new Set(['image', 'oci', 'docker']);
 
 function unique<T>(xs: readonly T[]): T[] {
@@ -142,7 +144,7 @@ export const singlePlatformIndexAnnotation: Fix = {
           ? `index annotations (${listed}) cannot be stored by ${noIndexStore.join(', ')}: it holds no image index (--ocifix-index-annotations=fail)`
           : single.length
             ? `index annotations (${listed}) on a single-platform export (${single.join(', ')}): buildx would fail with "index annotations not supported for single platform export" (--ocifix-index-annotations=fail; force-index or manifest-only make it build)`
-            : `index annotations (${quoteList(lost!.annos.map((a) => d.words.annotation(a)))}) are not kept by ${lost!.where.join(', ')}: the containerd image store keeps no index annotation of a docker-driver build (--ocifix-index-annotations=fail; --push or a builder of another driver keeps them)`,
+            : `index annotations (${quoteList(lost!.annos.map((a) => d.words.annotation(a)))}) are not kept by ${lost!.where.join(', ')}: ${STORE_LOSES} (--ocifix-index-annotations=fail; --push or a builder of another driver keeps them)`,
       );
       return;
     }
@@ -150,7 +152,7 @@ export const singlePlatformIndexAnnotation: Fix = {
     const storeNotice = (): void => {
       if (!lost) return;
       d.notice(
-        `ocifix: ${describeAnnotations(lost.annos, d.words)} not kept in the daemon: the containerd image store keeps no index annotation of a docker-driver build (${lost.pushed ? 'the pushed image keeps them' : '--push or a builder of another driver keeps them'})`,
+        `ocifix: ${describeAnnotations(lost.annos, d.words)} not kept in the daemon: ${STORE_LOSES} (${lost.pushed ? 'the pushed image keeps them' : '--push or a builder of another driver keeps them'})`,
       );
     };
     if (single.length + noIndexStore.length === 0) return storeNotice();

@@ -172,11 +172,10 @@ describe('planBake', () => {
 describe('a remote definition (git URL), on the real --print of test/fixtures/bake-remote', () => {
   const URL = 'git://127.0.0.1:9418/remote.git';
   for (const v of ['v0.15.1', 'v0.36.1']) {
-    it(`${v}: planned like a local one; the URL is not a target and stays for the --set overrides`, () => {
+    it(`${v}: planned like a local one; the URL stays in place for the --set overrides`, () => {
       const args = ['--builder', 'single', '--provenance=false', URL];
       const b = readBakeArgs(parseBakeArgs(args));
       expect(b.handOff).toBeUndefined();
-      expect(b.targets).toEqual([]);
       expect(b.remote?.value).toBe(URL);
       const p = plan(args, `print-remote-${v}.json`, facts(v.slice(1), SINGLE));
       expect(p.mode).toBe('overrides');
