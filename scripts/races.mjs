@@ -13,6 +13,7 @@
 //   RACES=raw  only race 2;  OFFSETS=1  race 2 also with the raw writer started 0–400 ms late
 //   (OFFSET_RANGE=90-190 narrows that sweep; VERBOSE=1 prints every round)
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stackWithPlugin } from './bench/lib.mjs';
@@ -28,16 +29,13 @@ if (secure) env.SSL_CERT_FILE = stack.OCIFIX_SECURE_REGISTRY_CA_BUNDLE;
 const repo = `${reg}/ocifix-races/r${Date.now().toString(36)}`;
 
 const sync = (args) => spawnSync('docker', args, { env, encoding: 'utf8' });
-const inspect = (ref) => {
+/** The manifest REF holds, parsed, and its digest (the sha256 of the exact bytes `--raw` prints). */
+const read = (ref) => {
   const r = sync(['buildx', 'imagetools', 'inspect', '--raw', ref]);
   if (r.status !== 0) throw new Error(`inspect ${ref}: ${r.stderr}`);
-  return JSON.parse(r.stdout);
+  return { body: JSON.parse(r.stdout), digest: `sha256:${createHash('sha256').update(r.stdout).digest('hex')}` };
 };
-const digestOf = (ref) => {
-  const r = sync(['buildx', 'imagetools', 'inspect', ref, '--format', '{{json .Manifest}}']);
-  if (r.status !== 0) throw new Error(`inspect ${ref}: ${r.stderr}`);
-  return JSON.parse(r.stdout).digest;
-};
+const inspect = (ref) => read(ref).body;
 const run = (args, delayMs = 0) =>
   new Promise((res) =>
     setTimeout(() => {
@@ -94,7 +92,7 @@ async function rawRace(label, delayOf) {
   const base = inspect(`${repo}:base`);
   const amd = base.manifests.find((m) => m.platform?.architecture === 'amd64').digest;
   createTag(`${repo}:other`, `${repo}@${amd}`);
-  const other = digestOf(`${repo}:other`);
+  const other = read(`${repo}:other`).digest;
   const n = { silent: 0, caught: 0, ocifixOnOther: 0, rawLast: 0, rawFailed: 0 };
   for (let i = 0; i < rounds; i++) {
     const tag = `${repo}:raw${label}${i}`;
