@@ -3,7 +3,7 @@
  * steps both call these): read (independent reads at once, at most READ_CONCURRENCY) → plan (pure,
  * planners.ts) → preflight (`imagetools create --dry-run` must print exactly the planned bytes;
  * skipped on the write path when the plan's byte model predicts them) → compare-and-swap (every
- * tag re-read just before the write) → write (one `imagetools create` with every `-t` that shares
+ * tag re-read just before the write; with no call since the plan's reads, those reads are it) → write (one `imagetools create` with every `-t` that shares
  * it) → read back and check.
  *
  *   annotateIndex(docker, ref, { set, remove, tags }, opts)  → AnnotateOutcome
@@ -153,7 +153,7 @@ async function tagStates(it: Imagetools, plan: Plan, stepsDone: number): Promise
  * `docker buildx` (the previous call sequence), and for every step whose bytes the model does not
  * predict; on the direct write path a predicted step needs no call (the goldens prove the model).
  */
-async function preflight(it: Imagetools, plan: Plan, opts: RegistryOptions): Promise<void> {
+async function preflight(it: Imagetools, plan: Plan, opts: RegistryOptions): Promise<number> {
   const steps = plan.steps.filter((s) => s.preflight.length > 0 && (opts.dryRun || it.viaDocker || !s.predicted));
   await mapBounded(steps, READ_CONCURRENCY, async (step) => {
     opts.log?.(`checking: ${it.commandLine(step.preflight).join(' ')}`);
@@ -174,6 +174,7 @@ async function preflight(it: Imagetools, plan: Plan, opts: RegistryOptions): Pro
       1,
     );
   });
+  return steps.length;
 }
 
 /** Compare-and-swap: every tag must still hold what the plan was made from (all re-read at once, right before the write). */
@@ -244,9 +245,12 @@ async function readBack(it: Imagetools, plan: Plan): Promise<Map<string, Resolve
 async function execute(it: Imagetools, plan: Plan, opts: RegistryOptions): Promise<WriteOutcome> {
   const log = opts.log ?? (() => {});
   const commands = plan.steps.map((s) => it.commandLine(s.argv));
-  await preflight(it, plan, opts);
+  const checked = await preflight(it, plan, opts);
   if (opts.dryRun || plan.steps.length === 0) return { plan, written: false, commands };
-  await compareAndSwap(it, plan);
+  // The compare-and-swap re-read must come right before the write. When no call ran since the
+  // plan's own reads (every step's bytes predicted), those reads are that re-read: only the
+  // in-process planning lies between them and the write, so a second round would read the same.
+  if (checked > 0) await compareAndSwap(it, plan);
   let wrote = 0;
   const t0 = Date.now();
   for (const step of plan.steps) {

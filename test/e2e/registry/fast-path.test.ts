@@ -1,8 +1,36 @@
 // The fast registry path (issue 15) on the real stack: buildx started directly, reads at once, no
 // dry run when the byte model predicts the bytes. Outcomes are read from the registry over HTTP.
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, getManifest, MT, putManifest, ref, requireStack, uniqueRepo } from '../helpers/stack.js';
-import { ocifix, pushIndex } from './support.js';
+import { describeResult, getManifest, MT, putManifest, ref, requireStack, stack, uniqueRepo, workDir } from '../helpers/stack.js';
+import { ocifix, pluginConfig, pushIndex } from './support.js';
+
+/**
+ * A copy of the plugin config whose docker-buildx records each argv (one line) and runs the real
+ * buildx: what ocifix asked buildx for. The outcome is still read from the registry.
+ */
+function recordingConfig(): { config: string; calls: () => string[][] } {
+  const config = join(workDir('recording-cfg'), 'docker-config');
+  cpSync(pluginConfig(), config, { recursive: true, verbatimSymlinks: true });
+  const log = join(config, 'buildx-calls');
+  mkdirSync(log);
+  const plugin = join(config, 'cli-plugins', 'docker-buildx');
+  rmSync(plugin, { force: true });
+  // one file per call, named by its start time (concurrent calls must not interleave in one file)
+  writeFileSync(plugin, `#!/usr/bin/env bash\nprintf '%s\\0' "$@" >${JSON.stringify(log)}/"$(date +%s%N)-$$"\nexec ${JSON.stringify(stack().buildx)} "$@"\n`);
+  chmodSync(plugin, 0o755);
+  const calls = () =>
+    readdirSync(log)
+      .sort()
+      .map((f) =>
+        readFileSync(join(log, f), 'utf8')
+          .split('\0')
+          .filter((a) => a.length > 0),
+      )
+      .filter((a) => a[0] !== 'docker-cli-plugin-metadata');
+  return { config, calls };
+}
 
 describe('registry commands, fast path', () => {
   beforeAll(async () => {
@@ -50,5 +78,37 @@ describe('registry commands, fast path', () => {
     const r = await ocifix(['retag', `${ref(repo).replace(/:v1$/, '')}@${src.digest}`, ref(repo, 'old')], { env });
     expect(r.exitCode, describeResult(r)).toBe(0);
     expect((await getManifest(repo, 'old')).raw.equals(src.raw)).toBe(true);
+  });
+
+  it('a predicted write runs three buildx rounds: the reads (which are the compare-and-swap re-read), one create, the read-back', async () => {
+    const repo = uniqueRepo('fast-rounds');
+    const src = await pushIndex(ref(repo));
+    const rec = recordingConfig();
+    const r = await ocifix(['retag', ref(repo), ref(repo, 'a'), ref(repo, 'b')], { env: { DOCKER_CONFIG: rec.config } });
+    expect(r.exitCode, describeResult(r)).toBe(0);
+    for (const t of ['a', 'b']) expect((await getManifest(repo, t)).raw.equals(src.raw), t).toBe(true);
+    const calls = rec.calls().map((a) => a.filter((x) => !x.startsWith('--builder')));
+    const inspects = calls.filter((a) => a.includes('inspect'));
+    const creates = calls.filter((a) => a.includes('create'));
+    // source + 2 targets, then 2 read-backs; no dry run, no second round of target reads
+    expect(creates.length, JSON.stringify(calls)).toBe(1);
+    expect(creates[0]!.includes('--dry-run')).toBe(false);
+    expect(inspects.length, JSON.stringify(calls)).toBe(5);
+    const createAt = calls.indexOf(creates[0]!);
+    expect(calls.slice(0, createAt).filter((a) => a.includes('inspect')).length).toBe(3);
+
+    // an index the model does not claim (inline data) gets the dry run, and after it the separate re-read
+    const body = JSON.parse(src.raw.toString('utf8')) as { manifests: Array<Record<string, unknown>> };
+    body.manifests[0]!['data'] = (await getManifest(repo, body.manifests[0]!['digest'] as string)).raw.toString('base64');
+    await putManifest(repo, 'inline', JSON.stringify(body, null, 2), MT.ociIndex);
+    const rec2 = recordingConfig();
+    const ann = await ocifix(['annotate', ref(repo, 'inline'), '--annotation', 'index:org.example.k=v'], { env: { DOCKER_CONFIG: rec2.config } });
+    expect(ann.exitCode, describeResult(ann)).toBe(0);
+    expect((await getManifest(repo, 'inline')).body.annotations).toEqual({ 'org.example.k': 'v' });
+    const c2 = rec2.calls();
+    const dry = c2.findIndex((a) => a.includes('--dry-run'));
+    const write = c2.findIndex((a) => a.includes('create') && !a.includes('--dry-run'));
+    expect(dry, JSON.stringify(c2)).toBeGreaterThan(0);
+    expect(c2.slice(dry + 1, write).filter((a) => a.includes('inspect') && a.includes(ref(repo, 'inline'))).length, JSON.stringify(c2)).toBe(1);
   });
 });
