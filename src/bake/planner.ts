@@ -249,7 +249,11 @@ export function planBake(input: BakePlanInput): BakePlanResult {
 
   const changes = new Map(planned.map((x) => [x.target.name, changesOf(input.definition.target[x.target.name]!, x.target.request, x.edits)]));
   const changed = (key: keyof Changes) => [...changes.values()].some((c) => c[key] !== undefined);
-  const needsDefinition = NEEDS_DEFINITION.some(changed);
+  // `T.key` for every change a --set override cannot make: they choose the definition mode
+  const definitionOnly = planned.flatMap((x) =>
+    NEEDS_DEFINITION.filter((k) => changes.get(x.target.name)![k] !== undefined).map((k) => ({ target: x.target.name, key: k })),
+  );
+  const needsDefinition = definitionOnly.length > 0;
   const buildxEnv: Record<string, string> = {};
   for (const x of planned) Object.assign(buildxEnv, x.draft.buildxEnv);
   const metadata = planned.map((x) => x.draft.decision('metadataFile')).find((m) => m !== undefined);
@@ -283,7 +287,7 @@ export function planBake(input: BakePlanInput): BakePlanResult {
     };
     for (const x of planned) x.target.overrides = Object.keys(changes.get(x.target.name)!).map((k) => `${x.target.name}.${k}`);
     notices.push(
-      `ocifix: the bake runs from its resolved definition, rewritten (--file -): ${[...new Set(planned.flatMap((x) => Object.keys(changes.get(x.target.name)!).filter((k) => (NEEDS_DEFINITION as readonly string[]).includes(k))))].join(', ')} cannot be changed with --set`,
+      `ocifix: the bake runs from its resolved definition, rewritten (--file -): ${[...new Set(definitionOnly.map((c) => c.key))].join(', ')} cannot be changed with --set`,
     );
     stdinFile = `${input.tempDir}/bake.json`;
     files[stdinFile] = `${JSON.stringify(def, null, 2)}\n`;
@@ -324,7 +328,7 @@ export function planBake(input: BakePlanInput): BakePlanResult {
   const passthrough = mode === 'unchanged' && !refusal && postSteps.length === 0 && Object.keys(buildxEnv).length === 0;
   return {
     kind: 'plan',
-    plan: remoteLimits(input.bake, {
+    plan: remoteLimits(input.bake, definitionOnly, {
       mode,
       targets: planned.map((x) => x.target),
       files,
@@ -351,10 +355,10 @@ export function planBake(input: BakePlanInput): BakePlanResult {
  * URL, so a bake fed a rewritten definition (`--file -`, the main bake's or the load bake's) would
  * build something else. Such a plan runs the user's bake unchanged, saying why.
  */
-function remoteLimits(bake: BakeArgs, plan: BakePlan): BakePlan {
+function remoteLimits(bake: BakeArgs, definitionOnly: ReadonlyArray<{ target: string; key: string }>, plan: BakePlan): BakePlan {
   if (!bake.remote || plan.refusal) return plan;
   const needs = [
-    ...(plan.mode === 'definition' ? [`${plan.targets.flatMap((t) => t.overrides).join(', ')} cannot be changed with --set`] : []),
+    ...(definitionOnly.length > 0 ? [`${definitionOnly.map((c) => `${c.target}.${c.key}`).join(', ')} cannot be changed with --set`] : []),
     ...(plan.postSteps.some((s) => s.kind === 'buildx' && s.stdinFile) ? ['the --load fix needs a second bake of its own targets'] : []),
   ];
   if (needs.length === 0) return plan;

@@ -212,6 +212,25 @@ describe('a remote definition (git URL), on the real --print of test/fixtures/ba
       ]);
     });
   }
+  it('v0.15.1: the notice names only what --set cannot change (the split annotation, not the added build arg)', () => {
+    // force-index adds args.BUILDKIT_MULTI_PLATFORM (a --set override) and buildx 0.15 needs the
+    // multi-type annotation split (a rewritten definition)
+    const def = print('print-remote-v0.15.1.json');
+    def.target['default'] = { ...def.target['default']!, annotations: ['index,manifest:org.example.k=v'] };
+    const r = planBake({
+      bake: readBakeArgs(parseBakeArgs([URL])),
+      definition: def,
+      env: {},
+      policy: DEFAULT_POLICY,
+      facts: facts('0.15.1', SINGLE),
+      tempDir: '/tmp/T',
+    });
+    if (r.kind !== 'plan') throw new Error('needs probes');
+    expect([r.plan.passthrough, r.plan.buildxArgs]).toEqual([true, ['bake', URL]]);
+    expect(r.plan.notices).toEqual([
+      `ocifix: default.annotations cannot be changed with --set, and a remote definition (${URL}) takes only --set overrides: bake passed on unchanged`,
+    ]);
+  });
   it("buildx's remote forms: http(s), git://, ssh://, SCP-style user@host:path, github.com/…, *.git", () => {
     for (const u of [
       'https://example.com/defs.tar.gz',
