@@ -4,7 +4,7 @@
  * through the real docker CLI; plus a `docker` wrapper that records every call ocifix makes and can
  * run a hook after the main buildx build (to move a tag, like buildx issue #2959).
  */
-import { chmodSync, cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { REPO_ROOT, run, stack, workDir, type BuildxVersion, type RunResult } from '../helpers/stack.js';
@@ -67,17 +67,20 @@ export interface Wrapper {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** A bash snippet appending "$@" to LOG (NUL-separated, \001 after each call). */
+/**
+ * Log one call's argv as a file of its own in the directory LOG, named by its start time: ocifix
+ * runs reads at once, and records appended to one file by several processes can interleave.
+ */
 function logArgs(log: string): string {
-  return `{ printf '%s\\0' "$@"; printf '\\001'; } >>${q(log)}`;
+  return `printf '%s\\0' "$@" >${q(log)}/"\${EPOCHREALTIME/./}-$$"`;
 }
 
+/** The calls logged in LOG by logArgs, in start order. */
 function readCalls(log: string): string[][] {
   return existsSync(log)
-    ? readFileSync(log, 'utf8')
-        .split('\u0001')
-        .filter(Boolean)
-        .map((rec) => rec.split('\u0000').slice(0, -1))
+    ? readdirSync(log)
+        .sort()
+        .map((f) => readFileSync(join(log, f), 'utf8').split('\u0000').slice(0, -1))
     : [];
 }
 
@@ -89,7 +92,8 @@ function readCalls(log: string): string[][] {
 export function dockerWrapper(hook = ''): Wrapper {
   const dir = workDir('build-wrapper');
   const path = join(dir, 'docker');
-  const log = join(dir, 'calls.log');
+  const log = join(dir, 'calls');
+  mkdirSync(log);
   const marker = join(dir, 'fired');
   // under a lock: ocifix reads several tags at once, and every read must see the hook's effect
   const fire = hook
@@ -114,7 +118,8 @@ export function recordingConfig(version: BuildxVersion = 'v0.36.1'): RecordingCo
   const dir = join(base, 'docker-config');
   cpSync(version === 'v0.15.1' ? s.dockerConfigV015 : s.dockerConfig, dir, { recursive: true, verbatimSymlinks: true });
   symlinkSync(BINARY, join(dir, 'cli-plugins', 'docker-ocifix'));
-  const log = join(base, 'buildx.log');
+  const log = join(base, 'buildx-calls');
+  mkdirSync(log);
   const plugin = join(dir, 'cli-plugins', 'docker-buildx');
   const real = version === 'v0.15.1' ? s.buildxV015 : s.buildx;
   rmSync(plugin, { force: true });

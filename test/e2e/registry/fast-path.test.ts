@@ -1,36 +1,9 @@
 // The fast registry path (issue 15) on the real stack: buildx started directly, reads at once, no
 // dry run when the byte model predicts the bytes. Outcomes are read from the registry over HTTP.
-import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, getManifest, MT, putManifest, ref, requireStack, stack, uniqueRepo, workDir } from '../helpers/stack.js';
-import { ocifix, pluginConfig, pushIndex } from './support.js';
-
-/**
- * A copy of the plugin config whose docker-buildx records each argv (one line) and runs the real
- * buildx: what ocifix asked buildx for. The outcome is still read from the registry.
- */
-function recordingConfig(): { config: string; calls: () => string[][] } {
-  const config = join(workDir('recording-cfg'), 'docker-config');
-  cpSync(pluginConfig(), config, { recursive: true, verbatimSymlinks: true });
-  const log = join(config, 'buildx-calls');
-  mkdirSync(log);
-  const plugin = join(config, 'cli-plugins', 'docker-buildx');
-  rmSync(plugin, { force: true });
-  // one file per call, named by its start time (concurrent calls must not interleave in one file)
-  writeFileSync(plugin, `#!/usr/bin/env bash\nprintf '%s\\0' "$@" >${JSON.stringify(log)}/"$(date +%s%N)-$$"\nexec ${JSON.stringify(stack().buildx)} "$@"\n`);
-  chmodSync(plugin, 0o755);
-  const calls = () =>
-    readdirSync(log)
-      .sort()
-      .map((f) =>
-        readFileSync(join(log, f), 'utf8')
-          .split('\0')
-          .filter((a) => a.length > 0),
-      )
-      .filter((a) => a[0] !== 'docker-cli-plugin-metadata');
-  return { config, calls };
-}
+import { recordingConfig } from '../build/helpers.js';
+import { describeResult, getManifest, MT, putManifest, ref, requireStack, uniqueRepo } from '../helpers/stack.js';
+import { ocifix, pushIndex } from './support.js';
 
 describe('registry commands, fast path', () => {
   beforeAll(async () => {
@@ -84,7 +57,7 @@ describe('registry commands, fast path', () => {
     const repo = uniqueRepo('fast-rounds');
     const src = await pushIndex(ref(repo));
     const rec = recordingConfig();
-    const r = await ocifix(['retag', ref(repo), ref(repo, 'a'), ref(repo, 'b')], { env: { DOCKER_CONFIG: rec.config } });
+    const r = await ocifix(['retag', ref(repo), ref(repo, 'a'), ref(repo, 'b')], { env: { DOCKER_CONFIG: rec.dir } });
     expect(r.exitCode, describeResult(r)).toBe(0);
     for (const t of ['a', 'b']) expect((await getManifest(repo, t)).raw.equals(src.raw), t).toBe(true);
     const calls = rec.calls().map((a) => a.filter((x) => !x.startsWith('--builder')));
@@ -102,7 +75,7 @@ describe('registry commands, fast path', () => {
     body.manifests[0]!['data'] = (await getManifest(repo, body.manifests[0]!['digest'] as string)).raw.toString('base64');
     await putManifest(repo, 'inline', JSON.stringify(body, null, 2), MT.ociIndex);
     const rec2 = recordingConfig();
-    const ann = await ocifix(['annotate', ref(repo, 'inline'), '--annotation', 'index:org.example.k=v'], { env: { DOCKER_CONFIG: rec2.config } });
+    const ann = await ocifix(['annotate', ref(repo, 'inline'), '--annotation', 'index:org.example.k=v'], { env: { DOCKER_CONFIG: rec2.dir } });
     expect(ann.exitCode, describeResult(ann)).toBe(0);
     expect((await getManifest(repo, 'inline')).body.annotations).toEqual({ 'org.example.k': 'v' });
     const c2 = rec2.calls();
